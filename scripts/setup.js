@@ -1,0 +1,40 @@
+// Makes a fresh clone runnable: installs dependencies (npm ci) when they are missing or stale, builds
+// the TypeScript workspaces, and starts the local stack (Kafka + schema registry) unless the
+// environment names one. Uses only Node built-ins, so it runs before `npm ci`.
+'use strict';
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+
+function run(cmd, args, opts = {}) {
+  execFileSync(cmd, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], ...opts });
+}
+
+function dependenciesInstalled() {
+  const installed = path.join(ROOT, 'node_modules', '.package-lock.json');
+  const lock = path.join(ROOT, 'package-lock.json');
+  return fs.existsSync(installed) && fs.statSync(installed).mtimeMs >= fs.statSync(lock).mtimeMs;
+}
+
+function ensureDependencies() {
+  if (dependenciesInstalled()) return;
+  console.log('[setup] installing dependencies (npm ci)');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+function build() {
+  console.log('[setup] building (tsc -b)');
+  run(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-b']);
+}
+
+/** Starts the native stack unless KAFKA_BROKERS and SCHEMA_REGISTRY_URL point at one. */
+function ensureStack() {
+  if (process.env.KAFKA_BROKERS && process.env.SCHEMA_REGISTRY_URL) return;
+  run('bash', [path.join(ROOT, 'infra', 'stack.sh'), 'up'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  process.env.KAFKA_BROKERS = `127.0.0.1:${process.env.KAFKA_PORT || 9092}`;
+  process.env.SCHEMA_REGISTRY_URL = `http://127.0.0.1:${process.env.REGISTRY_PORT || 8081}/apis/ccompat/v7`;
+}
+
+module.exports = { ROOT, ensureDependencies, build, ensureStack, run };

@@ -1,0 +1,151 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger, Warehouse } from '@meterstream/common';
+
+/** What a sink buffers for one partition between two flushes. */
+export interface SinkBuffer {
+  /** Adds one record; false when the record was not usable (it is logged and skipped). */
+  add(message: KafkaMessage): Promise<boolean>;
+  readonly size: number;
+  /** Rows for ClickHouse, each stamped with the source position so progress lands with the rows. */
+  rows(source: { topic: string; partition: number; endOffset: string }): Record<string, unknown>[];
+}
+
+export interface DurableSinkOptions {
+  name: string;
+  kafka: Kafka;
+  warehouse: Warehouse;
+  logger: Logger;
+  groupId: string;
+  topics: string[];
+  table: string;
+  /**
+   * SQL for the next offset to read per partition of one topic, from the rows already stored:
+   * columns `partition` and `next_offset`, parameter `{topic:String}`.
+   */
+  progressSql: string;
+  newBuffer(topic: string, partition: number): SinkBuffer;
+  flushIntervalMs: number;
+  flushMaxRecords: number;
+}
+
+interface PartitionState {
+  topic: string;
+  partition: number;
+  /** The first offset not yet durable in ClickHouse. */
+  next: bigint;
+  /** Offset after the last buffered record. */
+  end: bigint;
+  buffer: SinkBuffer;
+  lock: Promise<void>;
+}
+
+/**
+ * Consumes topics into ClickHouse with exactly-once effect. Progress is not the consumer group's
+ * committed offset: every flushed row carries its source partition and end offset, and one flush is one
+ * insert (one part, atomic), so rows and progress become durable together. On (re)assignment a
+ * partition resumes from the progress stored in ClickHouse; records below it are skipped. A retried
+ * insert carries the same deduplication token (topic, partition, offset range), so it cannot apply
+ * twice. Kafka offsets are committed after each flush only so that lag is visible to operators.
+ *
+ * Flushes hold a per-partition lock, so a partition's fetch loop waits while it flushes. On a
+ * rebalance every buffer is dropped: the unflushed records are read again from Kafka.
+ */
+export class DurableSink {
+  private readonly consumer: Consumer;
+  private readonly states = new Map<string, PartitionState>();
+  private readonly inflight = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(private readonly options: DurableSinkOptions) {
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      readUncommitted: false,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxWaitTimeInMs: 250,
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.states.clear());
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    for (const topic of this.options.topics) await this.consumer.subscribe({ topic, fromBeginning: true });
+    await this.consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 4, eachBatch: (p) => this.onBatch(p) });
+    this.timer = setInterval(() => void this.flushAll().catch((err) => this.options.logger.error({ err }, 'timed flush failed')), this.options.flushIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.consumer.stop();
+    await this.flushAll().catch((err) => this.options.logger.warn({ err }, 'final flush failed; records will be read again'));
+    await this.consumer.disconnect();
+  }
+
+  /** Flushes every partition with buffered records. */
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.states.values()].map((state) => this.withLock(state, () => this.flush(state))));
+  }
+
+  private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const state = await this.stateFor(batch.topic, batch.partition);
+    await this.withLock(state, async () => {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale() || this.states.get(key(batch.topic, batch.partition)) !== state) return;
+        const offset = BigInt(message.offset);
+        if (offset < state.end) continue; // already durable or already buffered
+        if (!(await state.buffer.add(message))) {
+          this.options.logger.warn({ topic: batch.topic, partition: batch.partition, offset: message.offset }, 'record skipped');
+        }
+        state.end = offset + 1n;
+        if (state.buffer.size >= this.options.flushMaxRecords) await this.flush(state);
+      }
+    });
+    await heartbeat();
+  }
+
+  private async stateFor(topic: string, partition: number): Promise<PartitionState> {
+    const existing = this.states.get(key(topic, partition));
+    if (existing) return existing;
+    // A flush begun before a rebalance must land before progress is read back.
+    await Promise.allSettled([...this.inflight]);
+    const rows = await this.options.warehouse.query<{ partition: number; next_offset: string }>(this.options.progressSql, { topic });
+    const stored = rows.find((r) => Number(r.partition) === partition);
+    const next = stored ? BigInt(stored.next_offset) : 0n;
+    const state: PartitionState = { topic, partition, next, end: next, buffer: this.options.newBuffer(topic, partition), lock: Promise.resolve() };
+    this.states.set(key(topic, partition), state);
+    this.options.logger.info({ topic, partition, resumeOffset: next.toString() }, 'partition progress loaded');
+    return state;
+  }
+
+  private withLock(state: PartitionState, fn: () => Promise<void>): Promise<void> {
+    const run = state.lock.then(fn);
+    state.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private async flush(state: PartitionState): Promise<void> {
+    if (state.end === state.next) return;
+    const endOffset = state.end.toString();
+    const rows = state.buffer.rows({ topic: state.topic, partition: state.partition, endOffset });
+    const token = `${this.options.name}:${state.topic}:${state.partition}:${state.next}-${endOffset}`;
+    const insert = this.options.warehouse.insert(this.options.table, rows, { dedupToken: token });
+    this.inflight.add(insert);
+    try {
+      await insert;
+    } finally {
+      this.inflight.delete(insert);
+    }
+    state.next = state.end;
+    state.buffer = this.options.newBuffer(state.topic, state.partition);
+    if (!this.stopping || this.states.has(key(state.topic, state.partition))) {
+      await this.consumer
+        .commitOffsets([{ topic: state.topic, partition: state.partition, offset: endOffset }])
+        .catch((err) => this.options.logger.debug({ err }, 'offset commit for lag reporting failed'));
+    }
+  }
+}
+
+function key(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}

@@ -1,0 +1,3 @@
+export * from './aggregator';
+export * from './durable-sink';
+export * from './window-accumulator';

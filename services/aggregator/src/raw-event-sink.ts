@@ -1,0 +1,42 @@
+import type { KafkaMessage } from 'kafkajs';
+import { metadataToJson, toClickHouseTime, type AvroCodec, type UsageEvent } from '@meterstream/common';
+import type { SinkBuffer } from './durable-sink';
+
+export const EVENTS_TABLE = 'events';
+export const EVENTS_PROGRESS_SQL = `SELECT source_partition AS partition, toString(max(source_offset) + 1) AS next_offset
+FROM events WHERE source_topic = {topic:String} GROUP BY source_partition`;
+
+/** Buffers raw events of one `events` partition as rows of the ClickHouse events table. */
+export class RawEventBuffer implements SinkBuffer {
+  private readonly pending: { event: UsageEvent; offset: string }[] = [];
+
+  constructor(private readonly codec: AvroCodec) {}
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  async add(message: KafkaMessage): Promise<boolean> {
+    if (!message.value) return false;
+    try {
+      this.pending.push({ event: await this.codec.decode<UsageEvent>(message.value), offset: message.offset });
+      return true;
+    } catch {
+      return false; // the router sends undecodable records to the DLQ
+    }
+  }
+
+  rows(source: { topic: string; partition: number }): Record<string, unknown>[] {
+    return this.pending.splice(0).map(({ event, offset }) => ({
+      event_id: event.event_id,
+      customer_id: event.customer_id,
+      event_name: event.event_name,
+      timestamp: toClickHouseTime(event.timestamp),
+      metadata: JSON.stringify(metadataToJson(event.metadata)),
+      ingested_at: toClickHouseTime(event.ingested_at),
+      source_topic: source.topic,
+      source_partition: source.partition,
+      source_offset: offset,
+    }));
+  }
+}

@@ -1,0 +1,3 @@
+export * from './billing';
+export * from './invoice-id';
+export * from './invoice-pricer';

@@ -1,0 +1,7 @@
+import { createHash } from 'node:crypto';
+
+/** Deterministic invoice id: the same subscription and period always give the same id. */
+export function invoiceId(subscriptionId: string, periodStart: number, periodEnd: number): string {
+  const digest = createHash('sha256').update(`${subscriptionId}\u0000${periodStart}\u0000${periodEnd}`).digest('hex');
+  return `inv_${digest.slice(0, 24)}`;
+}

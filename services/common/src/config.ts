@@ -1,0 +1,105 @@
+import path from 'node:path';
+
+/** Every setting Meterstream reads, validated once at start. See README "Configuration". */
+export interface MeterstreamConfig {
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    topicPrefix: string;
+    partitions: number;
+    replicationFactor: number;
+  };
+  registryUrl: string;
+  clickhouse: {
+    /** Set: the server adapter (@clickhouse/client). Unset: the embedded engine (chdb). */
+    url: string | undefined;
+    username: string;
+    password: string;
+    database: string;
+    /** Data directory of the embedded engine. */
+    dataDir: string;
+  };
+  gateway: { host: string; port: number };
+  catalogFile: string;
+  aggregator: { windowSeconds: number; flushIntervalMs: number; flushMaxRecords: number };
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const REPO_ROOT = path.resolve(__dirname, '../../..');
+
+function str(env: Env, name: string, fallback: string): string {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? fallback : raw;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `expected ${min}..${max}, got ${value}`);
+  return value;
+}
+
+function url(env: Env, name: string, fallback: string | undefined): string | undefined {
+  const raw = str(env, name, fallback ?? '');
+  if (raw === '') return undefined;
+  try {
+    new URL(raw);
+  } catch {
+    throw new ConfigError(name, `not a valid URL: "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+/** Reads and validates the configuration; throws ConfigError naming the offending variable. */
+export function loadConfig(env: Env = process.env): MeterstreamConfig {
+  const brokers = str(env, 'KAFKA_BROKERS', '127.0.0.1:9092')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  for (const broker of brokers) {
+    if (!/^[^:\s]+:\d+$/.test(broker)) throw new ConfigError('KAFKA_BROKERS', `expected host:port, got "${broker}"`);
+  }
+  const topicPrefix = str(env, 'TOPIC_PREFIX', '');
+  if (!/^[A-Za-z0-9._-]*$/.test(topicPrefix)) {
+    throw new ConfigError('TOPIC_PREFIX', 'only letters, digits, ".", "_" and "-" are allowed');
+  }
+  return {
+    kafka: {
+      brokers,
+      clientId: str(env, 'KAFKA_CLIENT_ID', 'meterstream'),
+      topicPrefix,
+      partitions: int(env, 'KAFKA_PARTITIONS', 3, 1, 1024),
+      replicationFactor: int(env, 'KAFKA_REPLICATION_FACTOR', 1, 1, 16),
+    },
+    registryUrl: url(env, 'SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7')!,
+    clickhouse: {
+      url: url(env, 'CLICKHOUSE_URL', undefined),
+      username: str(env, 'CLICKHOUSE_USER', 'default'),
+      password: str(env, 'CLICKHOUSE_PASSWORD', ''),
+      database: str(env, 'CLICKHOUSE_DATABASE', 'default'),
+      dataDir: path.resolve(str(env, 'CLICKHOUSE_DATA_DIR', path.join(REPO_ROOT, '.data', 'clickhouse'))),
+    },
+    gateway: {
+      host: str(env, 'GATEWAY_HOST', '127.0.0.1'),
+      port: int(env, 'GATEWAY_PORT', 8080, 0, 65535),
+    },
+    catalogFile: path.resolve(str(env, 'CATALOG_FILE', path.join(REPO_ROOT, 'scripts', 'demo-catalog.json'))),
+    aggregator: {
+      windowSeconds: int(env, 'AGGREGATOR_WINDOW_SECONDS', 60, 1, 86400),
+      flushIntervalMs: int(env, 'AGGREGATOR_FLUSH_INTERVAL_MS', 500, 10, 600000),
+      flushMaxRecords: int(env, 'AGGREGATOR_FLUSH_MAX_RECORDS', 50000, 1, 10000000),
+    },
+    logLevel: str(env, 'LOG_LEVEL', 'info'),
+  };
+}

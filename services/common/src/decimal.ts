@@ -1,0 +1,30 @@
+import DecimalJs from 'decimal.js';
+
+/**
+ * Exact decimal arithmetic for quantities and money. 80 significant digits is far beyond ClickHouse's
+ * Decimal(38, 12); rounding happens only where we ask for it (pricing rounds once per invoice line,
+ * half-up).
+ */
+export const Decimal = DecimalJs.clone({ precision: 80, rounding: DecimalJs.ROUND_HALF_UP, toExpNeg: -100, toExpPos: 100 });
+export type Decimal = InstanceType<typeof Decimal>;
+
+const DECIMAL_TEXT = /^-?\d{1,26}(\.\d{1,12})?$/;
+
+/** True when text is a plain decimal that fits Decimal(38, 12): up to 26 integer and 12 fraction digits. */
+export function isStorableDecimal(text: string): boolean {
+  return DECIMAL_TEXT.test(text);
+}
+
+/** Converts a metadata value (string or JSON number) to an exact decimal, or undefined when not numeric. */
+export function toDecimal(value: string | number | boolean): Decimal | undefined {
+  if (typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? new Decimal(value) : undefined;
+  const text = value.trim();
+  if (!/^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(text)) return undefined;
+  return new Decimal(text);
+}
+
+/** Plain decimal text without exponent, trailing zeros removed. */
+export function decimalText(value: Decimal): string {
+  return value.toFixed();
+}

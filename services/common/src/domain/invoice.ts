@@ -1,0 +1,28 @@
+export type InvoiceLineType = 'fixed' | 'meter' | 'adjustment';
+
+/** All quantities and amounts are exact decimal text; amounts are in the currency's lowest denomination. */
+export interface InvoiceLine {
+  type: InvoiceLineType;
+  meter_id: string | null;
+  description: string;
+  units_consumed: string | null;
+  free_threshold: string | null;
+  chargeable_units: string | null;
+  price_per_unit: string | null;
+  amount: string;
+}
+
+export interface Invoice {
+  id: string;
+  subscription_id: string;
+  customer_id: string;
+  product_id: string;
+  currency: string;
+  period_start: string;
+  period_end: string;
+  status: 'issued';
+  lines: InvoiceLine[];
+  subtotal: string;
+  total: string;
+  issued_at: string;
+}

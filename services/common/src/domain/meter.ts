@@ -1,0 +1,25 @@
+export const AGGREGATION_TYPES = ['count', 'sum', 'max', 'last', 'unique_count'] as const;
+export type AggregationType = (typeof AGGREGATION_TYPES)[number];
+
+export interface Meter {
+  id: string;
+  name: string;
+  event_name: string;
+  aggregation: { type: AggregationType; key?: string };
+  measurement_unit: string;
+  description?: string;
+  archived: boolean;
+}
+
+/** What the router extracts from one event for one meter (schemas/meter-record.avsc). */
+export interface MeterRecord {
+  meter_id: string;
+  event_id: string;
+  customer_id: string;
+  /** Event time, epoch milliseconds. */
+  timestamp: number;
+  /** Exact decimal text for sum, max and last; null for count and unique_count. */
+  value: string | null;
+  /** The distinct value for unique_count; null otherwise. */
+  unique_key: string | null;
+}

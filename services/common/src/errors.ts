@@ -1,0 +1,48 @@
+/**
+ * The one registry of error codes. Every error a client can see has a stable machine code, an HTTP
+ * status and a retryable flag (true only for infrastructure trouble where the same request may succeed
+ * later).
+ */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: { status: 422, retryable: false },
+  INVALID_JSON: { status: 400, retryable: false },
+  DUPLICATE_EVENT_ID_IN_BATCH: { status: 422, retryable: false },
+  UNKNOWN_METER: { status: 404, retryable: false },
+  NOT_FOUND: { status: 404, retryable: false },
+  UNKNOWN_SUBSCRIPTION: { status: 404, retryable: false },
+  INVOICE_ALREADY_EXISTS: { status: 409, retryable: false },
+  EVENT_BUS_UNAVAILABLE: { status: 503, retryable: true },
+  WAREHOUSE_UNAVAILABLE: { status: 503, retryable: true },
+  INTERNAL: { status: 500, retryable: true },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface FieldError {
+  /** Index of the event in a batch, when the error concerns one event. */
+  index?: number;
+  field: string;
+  message: string;
+}
+
+export class MeterstreamError extends Error {
+  readonly status: number;
+  readonly retryable: boolean;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+    this.name = 'MeterstreamError';
+    this.status = ERROR_CODES[code].status;
+    this.retryable = ERROR_CODES[code].retryable;
+  }
+
+  toJSON(): Record<string, unknown> {
+    const body: Record<string, unknown> = { code: this.code, message: this.message, retryable: this.retryable };
+    if (this.errors.length > 0) body.errors = this.errors;
+    return body;
+  }
+}

@@ -1,0 +1,32 @@
+import type { Message } from 'kafkajs';
+
+export interface DlqSource {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+/** Header names on events.dlq records; the value is the original bytes, unchanged. */
+export const DLQ_HEADERS = {
+  code: 'dlq-code',
+  reason: 'dlq-reason',
+  topic: 'dlq-source-topic',
+  partition: 'dlq-source-partition',
+  offset: 'dlq-source-offset',
+} as const;
+
+export function dlqMessage(source: DlqSource, code: string, reason: string): Message {
+  return {
+    key: source.key,
+    value: source.value,
+    headers: {
+      [DLQ_HEADERS.code]: code,
+      [DLQ_HEADERS.reason]: reason,
+      [DLQ_HEADERS.topic]: source.topic,
+      [DLQ_HEADERS.partition]: String(source.partition),
+      [DLQ_HEADERS.offset]: source.offset,
+    },
+  };
+}

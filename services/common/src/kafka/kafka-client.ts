@@ -1,0 +1,42 @@
+import { Kafka, logLevel, type LogEntry, type Admin, type ITopicConfig } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { MeterstreamConfig } from '../config';
+
+export type { Kafka, Admin };
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** One kafkajs client per service, logging through pino. */
+export function createKafka(config: MeterstreamConfig, logger: Logger, clientSuffix: string): Kafka {
+  const kafkaLogger = logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: `${config.kafka.clientId}-${clientSuffix}`,
+    brokers: config.kafka.brokers,
+    logLevel: logLevel.WARN,
+    retry: { initialRetryTime: 200, retries: 8 },
+    logCreator:
+      () =>
+      ({ level, log }: LogEntry) => {
+        const { message, ...extra } = log;
+        kafkaLogger[LEVELS[level] ?? 'info'](extra, message);
+      },
+  });
+}
+
+/** Creates the topics that do not exist yet; existing ones are left as they are. */
+export async function ensureTopics(admin: Admin, topics: ITopicConfig[]): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((t) => !existing.has(t.topic));
+  if (missing.length === 0) return;
+  try {
+    await admin.createTopics({ topics: missing, waitForLeaders: true });
+  } catch (err) {
+    // Another service may have created the same topic a moment earlier.
+    if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw err;
+  }
+}

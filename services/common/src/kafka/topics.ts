@@ -1,0 +1,35 @@
+import type { ITopicConfig } from 'kafkajs';
+import type { MeterstreamConfig } from '../config';
+
+/** Topic names, all under the configured prefix. */
+export class Topics {
+  constructor(private readonly config: MeterstreamConfig) {}
+
+  private name(base: string): string {
+    return `${this.config.kafka.topicPrefix}${base}`;
+  }
+
+  get events(): string {
+    return this.name('events');
+  }
+
+  get eventsDlq(): string {
+    return this.name('events.dlq');
+  }
+
+  get invoices(): string {
+    return this.name('invoices');
+  }
+
+  meter(meterId: string): string {
+    return this.name(`meter.${meterId}`);
+  }
+
+  spec(topic: string): ITopicConfig {
+    return {
+      topic,
+      numPartitions: this.config.kafka.partitions,
+      replicationFactor: this.config.kafka.replicationFactor,
+    };
+  }
+}

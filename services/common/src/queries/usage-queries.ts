@@ -1,0 +1,74 @@
+import type { AggregationType } from '../domain/meter';
+import { toClickHouseTime } from '../time';
+import type { QueryParams } from '../warehouse/warehouse';
+
+export interface BuiltQuery {
+  query: string;
+  params: QueryParams;
+}
+
+export const USAGE_WINDOWS = ['minute', 'hour', 'day', 'month'] as const;
+export type UsageWindow = (typeof USAGE_WINDOWS)[number];
+
+/**
+ * How partials of one meter merge into one value. Totals over a range use the same expression, so a
+ * unique count over a month is the distinct count of the month, not a sum of per-window counts.
+ */
+export function mergeExpression(type: AggregationType): string {
+  switch (type) {
+    case 'count':
+      return 'toString(sum(record_count))';
+    case 'sum':
+      return 'toString(sum(value))';
+    case 'max':
+      return 'toString(max(value))';
+    case 'last':
+      return 'toString(argMax(value, (last_timestamp, last_event_id)))';
+    case 'unique_count':
+      return 'toString(uniqExactArray(unique_keys))';
+  }
+}
+
+interface UsageScope {
+  meterId: string;
+  aggregation: AggregationType;
+  customerId: string;
+  /** Inclusive, epoch ms. */
+  start: number;
+  /** Exclusive, epoch ms. */
+  end: number;
+}
+
+const SCOPE_WHERE = `meter_id = {meter_id:String} AND customer_id = {customer_id:String}
+  AND window_start >= {start:DateTime64(3, 'UTC')} AND window_start < {end:DateTime64(3, 'UTC')}`;
+
+function scopeParams(scope: UsageScope): QueryParams {
+  return {
+    meter_id: scope.meterId,
+    customer_id: scope.customerId,
+    start: toClickHouseTime(scope.start),
+    end: toClickHouseTime(scope.end),
+  };
+}
+
+/** One row `{ total, records }` for a meter and customer over [start, end). */
+export function usageTotalQuery(scope: UsageScope): BuiltQuery {
+  return {
+    query: `SELECT ${mergeExpression(scope.aggregation)} AS total, toString(sum(record_count)) AS records
+FROM meter_usage WHERE ${SCOPE_WHERE}`,
+    params: scopeParams(scope),
+  };
+}
+
+const WINDOW_UNITS: Record<UsageWindow, string> = { minute: 'MINUTE', hour: 'HOUR', day: 'DAY', month: 'MONTH' };
+
+/** Rows `{ window_start, value }` per window of the given size over [start, end), oldest first. */
+export function usageWindowsQuery(scope: UsageScope, window: UsageWindow, timeZone = 'UTC'): BuiltQuery {
+  return {
+    query: `SELECT toStartOfInterval(window_start, INTERVAL 1 ${WINDOW_UNITS[window]}, {tz:String}) AS bucket,
+  ${mergeExpression(scope.aggregation)} AS value
+FROM meter_usage WHERE ${SCOPE_WHERE}
+GROUP BY bucket ORDER BY bucket`,
+    params: { ...scopeParams(scope), tz: timeZone },
+  };
+}

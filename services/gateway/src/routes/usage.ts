@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import {
+  MeterstreamError,
+  USAGE_WINDOWS,
+  decimalText,
+  Decimal,
+  parseIsoTime,
+  usageTotalQuery,
+  usageWindowsQuery,
+  type Meter,
+  type UsageWindow,
+  type Warehouse,
+} from '@meterstream/common';
+
+interface UsageQuery {
+  customer_id?: string;
+  meter_id?: string;
+  start?: string;
+  end?: string;
+  window?: string;
+  time_zone?: string;
+}
+
+const normalize = (text: string) => decimalText(new Decimal(text));
+
+/** Real-time usage of one meter for one customer, merged from the aggregator's windowed totals. */
+export function registerUsageRoutes(app: FastifyInstance, warehouse: Warehouse, meters: () => readonly Meter[]): void {
+  app.get<{ Querystring: UsageQuery }>('/usage', async (request) => {
+    const q = request.query;
+    const problems: { field: string; message: string }[] = [];
+    if (!q.customer_id) problems.push({ field: 'customer_id', message: 'required' });
+    if (!q.meter_id) problems.push({ field: 'meter_id', message: 'required' });
+    const start = q.start ? parseIsoTime(q.start) : undefined;
+    const end = q.end ? parseIsoTime(q.end) : Date.now();
+    if (start === undefined) problems.push({ field: 'start', message: 'required ISO 8601 date-time' });
+    if (end === undefined) problems.push({ field: 'end', message: 'must be an ISO 8601 date-time' });
+    const window = (q.window ?? 'minute') as UsageWindow;
+    if (!USAGE_WINDOWS.includes(window)) problems.push({ field: 'window', message: `one of ${USAGE_WINDOWS.join(', ')}` });
+    if (problems.length > 0) throw new MeterstreamError('VALIDATION_FAILED', 'invalid usage query', problems);
+    const meter = meters().find((m) => m.id === q.meter_id);
+    if (!meter) throw new MeterstreamError('UNKNOWN_METER', `meter ${q.meter_id} does not exist`);
+
+    const scope = { meterId: meter.id, aggregation: meter.aggregation.type, customerId: q.customer_id!, start: start!, end: end! };
+    const total = usageTotalQuery(scope);
+    const windows = usageWindowsQuery(scope, window, q.time_zone ?? 'UTC');
+    const [[totalRow], windowRows] = await Promise.all([
+      warehouse.query<{ total: string; records: string }>(total.query, total.params),
+      warehouse.query<{ bucket: string; value: string }>(windows.query, windows.params),
+    ]);
+    return {
+      meter_id: meter.id,
+      customer_id: q.customer_id,
+      start: new Date(start!).toISOString(),
+      end: new Date(end!).toISOString(),
+      window,
+      total: totalRow && totalRow.records !== '0' ? normalize(totalRow.total) : '0',
+      windows: windowRows.map((row) => ({ start: new Date(row.bucket).toISOString(), value: normalize(row.value) })),
+    };
+  });
+}

@@ -1,0 +1,3 @@
+export * from './meter-router';
+export * from './meter-index';
+export * from './record-extractor';

@@ -1,0 +1,29 @@
+import { isStorableDecimal, metadataText, toDecimal, decimalText, type Meter, type MeterRecord, type UsageEvent } from '@meterstream/common';
+
+export type Extraction = { ok: true; record: MeterRecord } | { ok: false; code: string; reason: string };
+
+/**
+ * What one meter takes from one matching event. count needs nothing; sum, max and last need a numeric
+ * value at the meter's key; unique_count needs the key present. A matching event without a usable
+ * value is not counted as zero: it is rejected (the router sends it to the DLQ with the reason).
+ */
+export function extractMeterRecord(meter: Meter, event: UsageEvent): Extraction {
+  const base = { meter_id: meter.id, event_id: event.event_id, customer_id: event.customer_id, timestamp: event.timestamp };
+  const { type, key } = meter.aggregation;
+  if (type === 'count') return { ok: true, record: { ...base, value: null, unique_key: null } };
+  const raw = key === undefined ? undefined : event.metadata[key];
+  if (raw === undefined) {
+    return { ok: false, code: 'METER_KEY_MISSING', reason: `meter ${meter.id} (${type}) needs metadata.${key}, which the event lacks` };
+  }
+  if (type === 'unique_count') return { ok: true, record: { ...base, value: null, unique_key: metadataText(raw) } };
+  const number = typeof raw === 'boolean' ? undefined : toDecimal(metadataText(raw));
+  const text = number === undefined ? undefined : decimalText(number);
+  if (text === undefined || !isStorableDecimal(text)) {
+    return {
+      ok: false,
+      code: 'METER_VALUE_NOT_NUMERIC',
+      reason: `meter ${meter.id} (${type}) needs a decimal in metadata.${key} (at most 26 integer and 12 fraction digits), got "${metadataText(raw)}"`,
+    };
+  }
+  return { ok: true, record: { ...base, value: text, unique_key: null } };
+}

@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import { migrate, openWarehouse, usageTotalQuery, usageWindowsQuery, type AggregationType, type Warehouse } from '@meterstream/common';
+import { testConfig } from '../support/pipeline';
+
+// Runs on the embedded engine (chdb) by default, and on a ClickHouse server when CLICKHOUSE_URL is set:
+// the same migrations and the same query builders on both.
+describe(`warehouse (${process.env.CLICKHOUSE_URL ? 'server' : 'embedded'})`, () => {
+  const config = testConfig('warehouse');
+  let warehouse: Warehouse;
+  const meter = `mtr_${Date.now().toString(36)}`;
+  const T0 = Date.UTC(2026, 0, 31, 23, 58);
+
+  beforeAll(async () => {
+    warehouse = await openWarehouse(config);
+  });
+  afterAll(async () => {
+    await warehouse?.close();
+    fs.rmSync(config.clickhouse.dataDir, { recursive: true, force: true });
+  });
+
+  const row = (over: Record<string, unknown>) => ({
+    meter_id: meter,
+    customer_id: "cus_o'brien",
+    window_start: '2026-01-31 23:58:00.000',
+    window_end: '2026-01-31 23:59:00.000',
+    record_count: 1,
+    value: '0',
+    last_timestamp: '2026-01-31 23:58:00.000',
+    last_event_id: 'e0',
+    unique_keys: [],
+    source_topic: 'meter.test',
+    source_partition: 0,
+    source_end_offset: 1,
+    ...over,
+  });
+
+  async function total(aggregation: AggregationType, meterId = meter): Promise<string> {
+    const { query, params } = usageTotalQuery({ meterId, aggregation, customerId: "cus_o'brien", start: T0, end: T0 + 3600000 });
+    const [result] = await warehouse.query<{ total: string }>(query, params);
+    return result.total;
+  }
+
+  it('applies the migrations again without harm', async () => {
+    await migrate(warehouse);
+    const tables = await warehouse.query<{ name: string }>(
+      "SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN ('events', 'meter_usage', 'invoices') ORDER BY name",
+    );
+    expect(tables.map((t) => t.name)).toEqual(['events', 'invoices', 'meter_usage']);
+  });
+
+  it('keeps decimals exact end to end and merges partials by aggregation', async () => {
+    await warehouse.insert('meter_usage', [
+      row({ value: '12345678901234.123456789012', record_count: 2, last_timestamp: '2026-01-31 23:58:10.000', last_event_id: 'b', unique_keys: ['u1', 'u2'] }),
+      row({ value: '0.000000000001', record_count: 3, last_timestamp: '2026-01-31 23:58:10.000', last_event_id: 'c', unique_keys: ['u2', 'u3'] }),
+      row({ window_start: '2026-01-31 23:59:00.000', window_end: '2026-02-01 00:00:00.000', value: '7', last_timestamp: '2026-01-31 23:59:01.000', last_event_id: 'a', unique_keys: ['u1'] }),
+    ]);
+    expect(await total('sum')).toBe('12345678901241.123456789013');
+    expect(await total('count')).toBe('6');
+    expect(await total('max')).toBe('12345678901234.123456789012');
+    expect(await total('last')).toBe('7');
+    expect(await total('unique_count')).toBe('3');
+
+    const { query, params } = usageWindowsQuery({ meterId: meter, aggregation: 'unique_count', customerId: "cus_o'brien", start: T0, end: T0 + 3600000 }, 'minute');
+    const windows = await warehouse.query<{ bucket: string; value: string }>(query, params);
+    expect(windows.map((w) => [new Date(w.bucket).toISOString(), w.value])).toEqual([
+      ['2026-01-31T23:58:00.000Z', '3'],
+      ['2026-01-31T23:59:00.000Z', '1'],
+    ]);
+  });
+
+  it('breaks ties of last by the greater event id', async () => {
+    const tie = `${meter}_tie`;
+    await warehouse.insert('meter_usage', [
+      row({ meter_id: tie, value: '1', last_timestamp: '2026-01-31 23:58:30.000', last_event_id: 'evt-b' }),
+      row({ meter_id: tie, value: '2', last_timestamp: '2026-01-31 23:58:30.000', last_event_id: 'evt-a' }),
+    ]);
+    expect(await total('last', tie)).toBe('1');
+  });
+
+  it('drops a retried insert carrying the same deduplication token', async () => {
+    const dedup = `${meter}_dedup`;
+    const rows = [row({ meter_id: dedup, value: '5' })];
+    await warehouse.insert('meter_usage', rows, { dedupToken: `${dedup}:0:0-1` });
+    await warehouse.insert('meter_usage', rows, { dedupToken: `${dedup}:0:0-1` });
+    expect(await total('sum', dedup)).toBe('5');
+    await warehouse.insert('meter_usage', rows, { dedupToken: `${dedup}:0:1-2` });
+    expect(await total('sum', dedup)).toBe('10');
+  });
+});
