@@ -1,12 +1,24 @@
 // `npm test`: installs and builds what is missing, then runs every jest project. The integration
 // harness (test/support/global-setup.ts) finds or starts Kafka and the schema registry itself.
+// Extra arguments go to jest (e.g. `npm test -- --selectProjects unit`).
 'use strict';
 const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
 const setup = require('./setup');
 
 setup.ensureDependencies();
 setup.build();
 const jest = path.join(setup.ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
-const result = spawnSync(process.execPath, [jest, '--runInBand', ...process.argv.slice(2)], { cwd: setup.ROOT, stdio: 'inherit', env: process.env });
-process.exit(result.status ?? 1);
+const results = path.join(setup.ROOT, '.jest-results.json');
+fs.rmSync(results, { force: true });
+const run = spawnSync(process.execPath, [jest, '--runInBand', '--json', `--outputFile=${results}`, ...process.argv.slice(2)], {
+  cwd: setup.ROOT,
+  stdio: 'inherit',
+  env: process.env,
+});
+if (fs.existsSync(results)) {
+  const r = JSON.parse(fs.readFileSync(results, 'utf8'));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
+}
+process.exit(run.status ?? 1);

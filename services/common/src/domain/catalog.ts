@@ -5,7 +5,7 @@ export interface MeterPrice {
   meter_id: string;
   /** Decimal text, up to 12 fraction digits, in the currency's lowest denomination per unit. */
   price_per_unit: string;
-  /** Units free of charge in each period (decimal text or number). */
+  /** Units free of charge in each period (decimal text). */
   free_threshold: string;
 }
 

@@ -1,10 +1,10 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { AvroCodec } from '../avro/avro-codec';
-import type { MeterstreamConfig } from '../config';
+import { loadConfig, type MeterstreamConfig } from '../config';
 import type { Meter } from '../domain/meter';
 import { createKafka, ensureTopics } from '../kafka/kafka-client';
 import { Topics } from '../kafka/topics';
-import type { Logger } from '../logger';
+import { createLogger, type Logger } from '../logger';
 
 export interface Platform {
   kafka: Kafka;
@@ -57,4 +57,29 @@ export function stopOnSignals(logger: Logger, stop: () => Promise<void>): void {
   };
   process.once('SIGTERM', handler);
   process.once('SIGINT', handler);
+}
+
+/**
+ * The composition root shared by every service's main.ts: reads the configuration (`--check-config`
+ * prints it and exits), builds the service with `start`, and stops it on SIGTERM or SIGINT.
+ */
+export function runService(name: string, start: (config: MeterstreamConfig, logger: Logger) => Promise<() => Promise<void>>): void {
+  let config: MeterstreamConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    console.error(`${name}: invalid configuration: ${(err as Error).message}`);
+    process.exit(2);
+  }
+  if (process.argv.includes('--check-config')) {
+    console.log(JSON.stringify(config, null, 2));
+    return;
+  }
+  const logger = createLogger(config.logLevel, name);
+  start(config, logger)
+    .then((stop) => stopOnSignals(logger, stop))
+    .catch((err) => {
+      logger.error({ err }, 'failed to start');
+      process.exit(1);
+    });
 }
