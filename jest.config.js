@@ -1,6 +1,6 @@
 // Unit tests sit beside the code (services/<name>/src, files ending .test.ts); integration and end-to-end
 // tests in test/ run against real Kafka, a real schema registry and real ClickHouse (see test/support).
-const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: { module: 'commonjs', target: 'es2022', esModuleInterop: true, resolveJsonModule: true } }] };
 const moduleNameMapper = { '^@meterstream/([a-z-]+)$': '<rootDir>/services/$1/src/index.ts' };
 
 module.exports = {

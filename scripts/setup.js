@@ -1,6 +1,6 @@
-// Makes a fresh clone runnable: installs dependencies (npm ci) when they are missing or stale, builds
+// Makes a fresh clone runnable: installs dependencies when they are missing or stale, builds
 // the TypeScript workspaces, and starts the local stack (Kafka + schema registry) unless the
-// environment names one. Uses only Node built-ins, so it runs before `npm ci`.
+// environment names one. Uses only Node built-ins, so it runs before anything is installed.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -20,8 +20,10 @@ function dependenciesInstalled() {
 
 function ensureDependencies() {
   if (dependenciesInstalled()) return;
-  console.log('[setup] installing dependencies (npm ci)');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  // `npm install` from the committed lockfile rather than `npm ci`: the lockfile cannot list every
+  // platform's optional native package (chdb ships one per platform), which `npm ci` insists on.
+  console.log('[setup] installing dependencies (npm install, from package-lock.json)');
+  run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
 function build() {

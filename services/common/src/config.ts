@@ -53,10 +53,14 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
 function url(env: Env, name: string, fallback: string | undefined): string | undefined {
   const raw = str(env, name, fallback ?? '');
   if (raw === '') return undefined;
+  let parsed: URL;
   try {
-    new URL(raw);
+    parsed = new URL(raw);
   } catch {
     throw new ConfigError(name, `not a valid URL: "${raw}"`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(name, `expected an http:// or https:// URL, got "${raw}"`);
   }
   return raw.replace(/\/+$/, '');
 }
@@ -67,6 +71,7 @@ export function loadConfig(env: Env = process.env): MeterstreamConfig {
     .split(',')
     .map((b) => b.trim())
     .filter(Boolean);
+  if (brokers.length === 0) throw new ConfigError('KAFKA_BROKERS', 'names no broker; expected host:port[,host:port…]');
   for (const broker of brokers) {
     if (!/^[^:\s]+:\d+$/.test(broker)) throw new ConfigError('KAFKA_BROKERS', `expected host:port, got "${broker}"`);
   }

@@ -1,0 +1,133 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from './config';
+
+const REPO_ROOT = path.resolve(__dirname, '../../..');
+
+/** The ConfigError loadConfig throws for env. */
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`expected ${JSON.stringify(env)} to be refused`);
+}
+
+describe('defaults', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      kafka: { brokers: ['127.0.0.1:9092'], clientId: 'meterstream', topicPrefix: '', partitions: 3, replicationFactor: 1 },
+      registryUrl: 'http://127.0.0.1:8081/apis/ccompat/v7',
+      clickhouse: {
+        url: undefined,
+        username: 'default',
+        password: '',
+        database: 'default',
+        dataDir: path.join(REPO_ROOT, '.data', 'clickhouse'),
+      },
+      gateway: { host: '127.0.0.1', port: 8080 },
+      catalogFile: path.join(REPO_ROOT, 'scripts', 'demo-catalog.json'),
+      aggregator: { windowSeconds: 60, flushIntervalMs: 500, flushMaxRecords: 50000 },
+      logLevel: 'info',
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    const config = loadConfig({ KAFKA_BROKERS: '', GATEWAY_PORT: '', SCHEMA_REGISTRY_URL: '', CLICKHOUSE_URL: '' });
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
+    expect(config.gateway.port).toBe(8080);
+    expect(config.registryUrl).toBe('http://127.0.0.1:8081/apis/ccompat/v7');
+    expect(config.clickhouse.url).toBeUndefined();
+  });
+
+  it('leaves CLICKHOUSE_URL undefined when unset (embedded engine)', () => {
+    expect(loadConfig({ GATEWAY_PORT: '9000' }).clickhouse.url).toBeUndefined();
+  });
+});
+
+describe('valid settings', () => {
+  it('reads every variable', () => {
+    const config = loadConfig({
+      KAFKA_BROKERS: 'k1:9092, k2:9093',
+      KAFKA_CLIENT_ID: 'ms-test',
+      TOPIC_PREFIX: 'dev.team_a-1',
+      KAFKA_PARTITIONS: '12',
+      KAFKA_REPLICATION_FACTOR: '3',
+      SCHEMA_REGISTRY_URL: 'http://registry:8081/apis/ccompat/v7/',
+      CLICKHOUSE_URL: 'https://ch.example.com:8443//',
+      CLICKHOUSE_USER: 'ms',
+      CLICKHOUSE_PASSWORD: 'secret',
+      CLICKHOUSE_DATABASE: 'metering',
+      CLICKHOUSE_DATA_DIR: '/tmp/ms-ch',
+      GATEWAY_HOST: '0.0.0.0',
+      GATEWAY_PORT: '0',
+      CATALOG_FILE: '/tmp/catalog.json',
+      AGGREGATOR_WINDOW_SECONDS: '3600',
+      AGGREGATOR_FLUSH_INTERVAL_MS: '10',
+      AGGREGATOR_FLUSH_MAX_RECORDS: '1',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toEqual({
+      kafka: { brokers: ['k1:9092', 'k2:9093'], clientId: 'ms-test', topicPrefix: 'dev.team_a-1', partitions: 12, replicationFactor: 3 },
+      registryUrl: 'http://registry:8081/apis/ccompat/v7',
+      clickhouse: { url: 'https://ch.example.com:8443', username: 'ms', password: 'secret', database: 'metering', dataDir: '/tmp/ms-ch' },
+      gateway: { host: '0.0.0.0', port: 0 },
+      catalogFile: '/tmp/catalog.json',
+      aggregator: { windowSeconds: 3600, flushIntervalMs: 10, flushMaxRecords: 1 },
+      logLevel: 'debug',
+    });
+  });
+
+  it('accepts the port range bounds', () => {
+    expect(loadConfig({ GATEWAY_PORT: '65535' }).gateway.port).toBe(65535);
+    expect(loadConfig({ KAFKA_PARTITIONS: '1' }).kafka.partitions).toBe(1);
+    expect(loadConfig({ KAFKA_PARTITIONS: '1024' }).kafka.partitions).toBe(1024);
+  });
+});
+
+describe('invalid settings name the variable', () => {
+  it.each([
+    ['KAFKA_BROKERS', 'nohost'],
+    ['KAFKA_BROKERS', '127.0.0.1:9092,broker'],
+    ['KAFKA_BROKERS', 'host:port'],
+    ['TOPIC_PREFIX', 'team/a'],
+    ['TOPIC_PREFIX', 'has space'],
+    ['KAFKA_PARTITIONS', 'x'],
+    ['KAFKA_PARTITIONS', '0'],
+    ['KAFKA_PARTITIONS', '1025'],
+    ['KAFKA_PARTITIONS', '-1'],
+    ['KAFKA_PARTITIONS', '2.5'],
+    ['KAFKA_REPLICATION_FACTOR', '0'],
+    ['SCHEMA_REGISTRY_URL', 'not a url'],
+    ['CLICKHOUSE_URL', 'not a url'],
+    ['GATEWAY_PORT', '70000'],
+    ['GATEWAY_PORT', '65536'],
+    ['GATEWAY_PORT', '80a'],
+    ['AGGREGATOR_WINDOW_SECONDS', '0'],
+    ['AGGREGATOR_FLUSH_INTERVAL_MS', '9'],
+  ])('%s=%j', (variable, value) => {
+    const error = configError({ [variable]: value });
+    expect(error.variable).toBe(variable);
+    expect(error.name).toBe('ConfigError');
+    expect(error.message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  it('quotes the offending value in the message', () => {
+    expect(configError({ KAFKA_BROKERS: 'nohost' }).message).toContain('"nohost"');
+    expect(configError({ KAFKA_PARTITIONS: 'x' }).message).toContain('"x"');
+    expect(configError({ GATEWAY_PORT: '70000' }).message).toContain('70000');
+  });
+});
+
+describe('empty broker list', () => {
+  it('refuses KAFKA_BROKERS that names no broker', () => {
+    expect(configError({ KAFKA_BROKERS: ',' }).variable).toBe('KAFKA_BROKERS');
+    expect(configError({ KAFKA_BROKERS: ' ' }).variable).toBe('KAFKA_BROKERS');
+  });
+
+  it('refuses a registry or ClickHouse URL without an http(s) scheme', () => {
+    expect(configError({ SCHEMA_REGISTRY_URL: 'localhost:8081' }).variable).toBe('SCHEMA_REGISTRY_URL');
+    expect(configError({ CLICKHOUSE_URL: 'localhost:8123' }).variable).toBe('CLICKHOUSE_URL');
+  });
+});
