@@ -17,6 +17,7 @@ const config = loadConfig({
   ...process.env,
   TOPIC_PREFIX: `${runId}.`,
   CLICKHOUSE_DATA_DIR: dataDir,
+  CATALOG_FILE: path.join(__dirname, 'demo-catalog.json'),
   GATEWAY_PORT: process.env.GATEWAY_PORT || '0',
   LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
 });

@@ -15,6 +15,7 @@ export function testConfig(name: string, env: Record<string, string> = {}): Mete
     CLICKHOUSE_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), `meterstream-${name}-`)),
     GATEWAY_PORT: '0',
     AGGREGATOR_FLUSH_INTERVAL_MS: '200',
+    CATALOG_FILE: path.join(REPO_ROOT, 'scripts', 'demo-catalog.json'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     ...env,
   });
@@ -56,5 +57,25 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Resolves once consumer group `groupId` has committed every record now in `topic`. */
+export async function groupCaughtUp(config: MeterstreamConfig, groupId: string, topic: string, timeoutMs = 60000): Promise<void> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const admin = new Kafka({ clientId: 'test-admin', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    await eventually(async () => {
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const behind = ends.filter((end) => {
+        const c = committed.partitions.find((p) => p.partition === end.partition);
+        return BigInt(end.high) > 0n && (!c || BigInt(c.offset) < BigInt(end.high));
+      });
+      return behind.length === 0 ? true : undefined;
+    }, timeoutMs, `${groupId} to catch up on ${topic}`);
+  } finally {
+    await admin.disconnect();
   }
 }

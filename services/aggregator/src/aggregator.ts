@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import type { AvroCodec, Logger, Meter, MeterstreamConfig, Topics, Warehouse } from '@meterstream/common';
+import type { AvroCodec, CatalogView, Logger, MeterstreamConfig, Topics, Warehouse } from '@meterstream/common';
 import { DurableSink } from './durable-sink';
 import { EVENTS_PROGRESS_SQL, EVENTS_TABLE, RawEventBuffer } from './raw-event-sink';
 import { USAGE_PROGRESS_SQL, USAGE_TABLE, UsageBuffer } from './usage-sink';
@@ -10,18 +10,22 @@ export interface AggregatorDeps {
   codec: AvroCodec;
   topics: Topics;
   warehouse: Warehouse;
-  meters: readonly Meter[];
+  catalog: CatalogView;
   logger: Logger;
 }
 
-/** Windowed usage totals from the meter topics, and the raw event sink from `events`, into ClickHouse. */
+/**
+ * Windowed usage totals from the meter topics, and the raw event sink from `events`, into ClickHouse.
+ * Follows the catalog: a new meter's topic is consumed as soon as the meter appears.
+ */
 export class Aggregator {
   private readonly usage: DurableSink;
   private readonly rawEvents: DurableSink;
+  private readonly unsubscribe: () => void;
 
   constructor(deps: AggregatorDeps) {
-    const { config, kafka, codec, topics, warehouse, meters, logger } = deps;
-    const aggregations = new Map(meters.map((m) => [m.id, m.aggregation.type]));
+    const { config, kafka, codec, topics, warehouse, catalog, logger } = deps;
+    const meterTopics = () => catalog.list('meters').map((m) => topics.meter(m.id));
     const windowMs = config.aggregator.windowSeconds * 1000;
     const common = {
       kafka,
@@ -34,10 +38,10 @@ export class Aggregator {
       name: 'usage',
       logger: logger.child({ sink: 'usage' }),
       groupId: `${config.kafka.topicPrefix}aggregator`,
-      topics: meters.map((m) => topics.meter(m.id)),
+      topics: meterTopics(),
       table: USAGE_TABLE,
       progressSql: USAGE_PROGRESS_SQL,
-      newBuffer: () => new UsageBuffer(codec, (id) => aggregations.get(id), windowMs),
+      newBuffer: () => new UsageBuffer(codec, (id) => catalog.get('meters', id)?.aggregation.type, windowMs),
     });
     this.rawEvents = new DurableSink({
       ...common,
@@ -49,6 +53,9 @@ export class Aggregator {
       progressSql: EVENTS_PROGRESS_SQL,
       newBuffer: () => new RawEventBuffer(codec),
     });
+    this.unsubscribe = catalog.onChange('meters', () => {
+      this.usage.updateTopics(meterTopics()).catch((err) => logger.error({ err }, 'could not follow the new meter topics'));
+    });
   }
 
   async start(): Promise<void> {
@@ -57,6 +64,7 @@ export class Aggregator {
   }
 
   async stop(): Promise<void> {
+    this.unsubscribe();
     await this.usage.stop();
     await this.rawEvents.stop();
   }

@@ -51,32 +51,65 @@ interface PartitionState {
  * rebalance every buffer is dropped: the unflushed records are read again from Kafka.
  */
 export class DurableSink {
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
+  private topics: string[];
   private readonly states = new Map<string, PartitionState>();
   private readonly inflight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private resubscribing: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: DurableSinkOptions) {
-    this.consumer = options.kafka.consumer({
-      groupId: options.groupId,
+    this.topics = [...options.topics];
+    this.consumer = this.newConsumer();
+  }
+
+  private newConsumer(): Consumer {
+    const consumer = this.options.kafka.consumer({
+      groupId: this.options.groupId,
       readUncommitted: false,
       maxBytesPerPartition: 4 * 1024 * 1024,
       maxWaitTimeInMs: 250,
     });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.states.clear());
+    consumer.on(consumer.events.GROUP_JOIN, () => this.states.clear());
+    return consumer;
+  }
+
+  private async run(): Promise<void> {
+    await this.consumer.connect();
+    for (const topic of this.topics) await this.consumer.subscribe({ topic, fromBeginning: true });
+    await this.consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 4, eachBatch: (p) => this.onBatch(p) });
+  }
+
+  /**
+   * Follows a new set of topics (a meter was created). kafkajs cannot add topics to a running
+   * consumer, so the sink flushes, leaves the group and joins again with the new subscription.
+   */
+  updateTopics(topics: readonly string[]): Promise<void> {
+    const next = [...new Set(topics)].sort();
+    this.resubscribing = this.resubscribing.then(async () => {
+      if (this.stopping || next.join('\n') === [...this.topics].sort().join('\n')) return;
+      await this.consumer.stop();
+      await this.flushAll();
+      await this.consumer.disconnect();
+      this.states.clear();
+      this.topics = next;
+      this.consumer = this.newConsumer();
+      await this.run();
+      this.options.logger.info({ topics: next.length }, 'subscription updated');
+    });
+    return this.resubscribing;
   }
 
   async start(): Promise<void> {
-    await this.consumer.connect();
-    for (const topic of this.options.topics) await this.consumer.subscribe({ topic, fromBeginning: true });
-    await this.consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 4, eachBatch: (p) => this.onBatch(p) });
+    await this.run();
     this.timer = setInterval(() => void this.flushAll().catch((err) => this.options.logger.error({ err }, 'timed flush failed')), this.options.flushIntervalMs);
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
+    await this.resubscribing.catch(() => undefined);
     await this.consumer.stop();
     await this.flushAll().catch((err) => this.options.logger.warn({ err }, 'final flush failed; records will be read again'));
     await this.consumer.disconnect();

@@ -5,7 +5,7 @@ import {
   toClickHouseTime,
   usageTotalQuery,
   type AvroCodec,
-  type Catalog,
+  type CatalogView,
   type Invoice,
   type Logger,
   type Topics,
@@ -19,7 +19,7 @@ export interface BillingDeps {
   codec: AvroCodec;
   topics: Topics;
   warehouse: Warehouse;
-  catalog: Catalog;
+  catalog: CatalogView;
   logger: Logger;
   transactionalId: string;
 }
@@ -60,9 +60,9 @@ export class Billing {
 
   async closePeriod(request: ClosePeriodRequest): Promise<Invoice> {
     const { catalog, warehouse } = this.deps;
-    const subscription = catalog.subscriptions.find((s) => s.subscription_id === request.subscriptionId);
+    const subscription = catalog.get('subscriptions', request.subscriptionId);
     if (!subscription) throw new MeterstreamError('UNKNOWN_SUBSCRIPTION', `subscription ${request.subscriptionId} does not exist`);
-    const product = catalog.products.find((p) => p.product_id === subscription.product_id);
+    const product = catalog.get('products', subscription.product_id);
     if (!product) throw new MeterstreamError('NOT_FOUND', `product ${subscription.product_id} does not exist`);
 
     const id = invoiceId(subscription.subscription_id, request.periodStart, request.periodEnd);
@@ -71,7 +71,7 @@ export class Billing {
 
     const usage = new Map<string, string>();
     for (const price of product.price.meters) {
-      const meter = catalog.meters.find((m) => m.id === price.meter_id);
+      const meter = catalog.get('meters', price.meter_id);
       if (!meter) throw new MeterstreamError('UNKNOWN_METER', `product ${product.product_id} prices unknown meter ${price.meter_id}`);
       const { query, params } = usageTotalQuery({
         meterId: meter.id,

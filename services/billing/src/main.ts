@@ -1,4 +1,4 @@
-import { connectPlatform, loadCatalogFile, openWarehouse, parseIsoTime, runService } from '@meterstream/common';
+import { connectPlatform, openWarehouse, parseIsoTime, runService } from '@meterstream/common';
 import { Billing } from './billing';
 
 // Distributed mode. `main.js close --subscription <id> --start <iso> --end <iso>` closes one period
@@ -9,14 +9,14 @@ function flag(name: string): string | undefined {
 }
 
 runService('billing', async (config, logger) => {
-  const catalog = loadCatalogFile(config.catalogFile);
   const warehouse = await openWarehouse(config);
-  const { kafka, admin, codec, topics } = await connectPlatform(config, logger, 'billing', catalog.meters);
-  const billing = new Billing({ kafka, codec, topics, warehouse, catalog, logger, transactionalId: `${config.kafka.topicPrefix}billing` });
+  const platform = await connectPlatform(config, logger, 'billing');
+  const { kafka, codec, topics, catalog } = platform;
+  const billing = new Billing({ kafka, codec, topics, warehouse, catalog: catalog.store, logger, transactionalId: `${config.kafka.topicPrefix}billing` });
   await billing.start();
   const stop = async () => {
     await billing.stop();
-    await admin.disconnect();
+    await platform.stop();
     await warehouse.close();
   };
   if (process.argv[2] === 'close') {

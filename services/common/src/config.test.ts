@@ -27,7 +27,7 @@ describe('defaults', () => {
         dataDir: path.join(REPO_ROOT, '.data', 'clickhouse'),
       },
       gateway: { host: '127.0.0.1', port: 8080 },
-      catalogFile: path.join(REPO_ROOT, 'scripts', 'demo-catalog.json'),
+      catalogFile: undefined,
       aggregator: { windowSeconds: 60, flushIntervalMs: 500, flushMaxRecords: 50000 },
       logLevel: 'info',
     });

@@ -20,7 +20,8 @@ export interface MeterstreamConfig {
     dataDir: string;
   };
   gateway: { host: string; port: number };
-  catalogFile: string;
+  /** Optional seed: catalog objects written at start when the catalog lacks them. */
+  catalogFile: string | undefined;
   aggregator: { windowSeconds: number; flushIntervalMs: number; flushMaxRecords: number };
   logLevel: string;
 }
@@ -99,7 +100,7 @@ export function loadConfig(env: Env = process.env): MeterstreamConfig {
       host: str(env, 'GATEWAY_HOST', '127.0.0.1'),
       port: int(env, 'GATEWAY_PORT', 8080, 0, 65535),
     },
-    catalogFile: path.resolve(str(env, 'CATALOG_FILE', path.join(REPO_ROOT, 'scripts', 'demo-catalog.json'))),
+    catalogFile: env.CATALOG_FILE ? path.resolve(env.CATALOG_FILE) : undefined,
     aggregator: {
       windowSeconds: int(env, 'AGGREGATOR_WINDOW_SECONDS', 60, 1, 86400),
       flushIntervalMs: int(env, 'AGGREGATOR_FLUSH_INTERVAL_MS', 500, 10, 600000),

@@ -1,16 +1,18 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { MeterstreamError, type Logger, type Meter, type Warehouse } from '@meterstream/common';
+import { MeterstreamError, type Logger, type Warehouse } from '@meterstream/common';
 import type { EventPublisher } from './event-publisher';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './event-validator';
 import { registerBillingRoutes, type BillingPort } from './routes/billing';
 import { registerEventRoutes } from './routes/events';
+import { registerMeterRoutes, type MeterCatalog } from './routes/meters';
 import { registerUsageRoutes } from './routes/usage';
 
 export interface GatewayDeps {
   logger: Logger;
   publisher: EventPublisher;
   warehouse: Warehouse;
-  meters: () => readonly Meter[];
+  meters: MeterCatalog;
+  businessId?: string;
   /** Present where billing runs in the same process (standalone mode). */
   billing?: BillingPort;
   limits?: IngestLimits;
@@ -41,7 +43,8 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   registerEventRoutes(app, deps.publisher, deps.limits ?? DEFAULT_INGEST_LIMITS);
-  registerUsageRoutes(app, deps.warehouse, deps.meters);
+  registerMeterRoutes(app, deps.meters, deps.businessId ?? 'bus_meterstream');
+  registerUsageRoutes(app, deps.warehouse, deps.meters.catalog.store);
   if (deps.billing) registerBillingRoutes(app, deps.billing);
   return app;
 }

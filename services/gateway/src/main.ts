@@ -1,21 +1,21 @@
 import { Partitioners } from 'kafkajs';
-import { connectPlatform, loadCatalogFile, openWarehouse, runService } from '@meterstream/common';
+import { connectPlatform, openWarehouse, runService } from '@meterstream/common';
 import { buildGateway } from './app';
 import { EventPublisher } from './event-publisher';
 
 // Distributed mode: the gateway alone. Billing routes are served where billing runs.
 runService('gateway', async (config, logger) => {
-  const catalog = loadCatalogFile(config.catalogFile);
   const warehouse = await openWarehouse(config);
-  const { kafka, admin, codec, topics } = await connectPlatform(config, logger, 'gateway', catalog.meters);
+  const platform = await connectPlatform(config, logger, 'gateway');
+  const { kafka, codec, topics } = platform;
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const app = buildGateway({ logger, publisher: new EventPublisher(producer, codec, topics), warehouse, meters: () => catalog.meters });
+  const app = buildGateway({ logger, publisher: new EventPublisher(producer, codec, topics), warehouse, meters: platform });
   await app.listen({ host: config.gateway.host, port: config.gateway.port });
   return async () => {
     await app.close();
     await producer.disconnect();
-    await admin.disconnect();
+    await platform.stop();
     await warehouse.close();
   };
 });

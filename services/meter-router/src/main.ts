@@ -1,16 +1,15 @@
-import { connectPlatform, loadCatalogFile, runService } from '@meterstream/common';
-import { MeterIndex } from './meter-index';
+import { connectPlatform, runService } from '@meterstream/common';
 import { MeterRouter } from './meter-router';
 
 // Distributed mode: scale by running more instances in the same consumer group (up to the number of
 // partitions of `events`).
 runService('meter-router', async (config, logger) => {
-  const catalog = loadCatalogFile(config.catalogFile);
-  const { kafka, admin, codec, topics } = await connectPlatform(config, logger, 'meter-router', catalog.meters);
-  const router = new MeterRouter({ kafka, codec, topics, meters: new MeterIndex(catalog.meters), logger, groupId: `${config.kafka.topicPrefix}meter-router` });
+  const platform = await connectPlatform(config, logger, 'meter-router');
+  const { kafka, codec, topics, catalog } = platform;
+  const router = new MeterRouter({ kafka, codec, topics, catalog, logger, groupId: `${config.kafka.topicPrefix}meter-router` });
   await router.start();
   return async () => {
     await router.stop();
-    await admin.disconnect();
+    await platform.stop();
   };
 });

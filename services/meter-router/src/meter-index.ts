@@ -1,24 +1,27 @@
-import type { Meter, UsageEvent } from '@meterstream/common';
+import { compileFilter, type FilterPredicate, type Meter, type UsageEvent } from '@meterstream/common';
 
-/** Active meters indexed by event name: the router's lookup for each event. */
+interface IndexedMeter {
+  meter: Meter;
+  matches: FilterPredicate;
+}
+
+/** Active meters indexed by event name, each with its compiled filter: the router's lookup per event. */
 export class MeterIndex {
-  private readonly byEventName = new Map<string, Meter[]>();
+  private readonly byEventName = new Map<string, IndexedMeter[]>();
 
   constructor(meters: readonly Meter[]) {
     for (const meter of meters) {
       if (meter.archived) continue;
       const list = this.byEventName.get(meter.event_name) ?? [];
-      list.push(meter);
+      list.push({ meter, matches: meter.filter ? compileFilter(meter.filter) : () => true });
       this.byEventName.set(meter.event_name, list);
     }
   }
 
-  /** Meters whose event name matches the event. */
-  match(event: UsageEvent): readonly Meter[] {
-    return this.byEventName.get(event.event_name) ?? [];
-  }
-
-  get meters(): Meter[] {
-    return [...this.byEventName.values()].flat();
+  /** Meters whose event name matches the event and whose filter passes. */
+  match(event: UsageEvent): Meter[] {
+    const candidates = this.byEventName.get(event.event_name);
+    if (!candidates) return [];
+    return candidates.filter((c) => c.matches(event.metadata)).map((c) => c.meter);
   }
 }

@@ -1,13 +1,13 @@
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
-import { dlqMessage, type AvroCodec, type Logger, type Topics, type UsageEvent } from '@meterstream/common';
+import { dlqMessage, type AvroCodec, type CatalogLog, type Logger, type Topics, type UsageEvent } from '@meterstream/common';
 import { extractMeterRecord } from './record-extractor';
-import type { MeterIndex } from './meter-index';
+import { MeterIndex } from './meter-index';
 
 export interface MeterRouterDeps {
   kafka: Kafka;
   codec: AvroCodec;
   topics: Topics;
-  meters: MeterIndex;
+  catalog: CatalogLog;
   logger: Logger;
   groupId: string;
 }
@@ -18,18 +18,26 @@ export interface MeterRouterDeps {
  * consumer offsets, so a crash at any point neither loses nor duplicates output (downstream reads
  * read_committed). One transactional producer per input partition (transactional id derived from
  * group, topic and partition) keeps zombie fencing correct across rebalances.
+ *
+ * Meters come from the live catalog. Before routing a batch the router applies every catalog change
+ * written before that moment, so a meter applies to every event accepted after its create call
+ * returned. Archived meters stop matching the same way.
  */
 export class MeterRouter {
   private readonly consumer: Consumer;
   private readonly producers = new Map<number, Promise<Producer>>();
+  private index: MeterIndex;
+  private readonly unsubscribe: () => void;
 
   constructor(private readonly deps: MeterRouterDeps) {
+    const store = deps.catalog.store;
+    this.index = new MeterIndex(store.list('meters'));
+    this.unsubscribe = store.onChange('meters', () => (this.index = new MeterIndex(store.list('meters'))));
     this.consumer = deps.kafka.consumer({ groupId: deps.groupId, readUncommitted: false, maxBytesPerPartition: 2 * 1024 * 1024, maxWaitTimeInMs: 250 });
   }
 
   async start(): Promise<void> {
-    const { codec, topics, meters } = this.deps;
-    for (const meter of meters.meters) await codec.register(topics.meter(meter.id), 'meter-record');
+    const { topics } = this.deps;
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: topics.events, fromBeginning: true });
     await this.consumer.run({
@@ -40,6 +48,7 @@ export class MeterRouter {
   }
 
   async stop(): Promise<void> {
+    this.unsubscribe();
     await this.consumer.disconnect();
     for (const producer of this.producers.values()) await (await producer).disconnect().catch(() => undefined);
     this.producers.clear();
@@ -68,6 +77,8 @@ export class MeterRouter {
   private async routeBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
     const log = this.deps.logger.child({ partition: batch.partition });
+    await this.deps.catalog.waitUntilCaughtUp(['meters']);
+    const index = this.index;
     const out = new Map<string, Message[]>();
     const push = (topic: string, message: Message) => {
       const list = out.get(topic) ?? [];
@@ -83,13 +94,14 @@ export class MeterRouter {
         push(this.deps.topics.eventsDlq, dlqMessage(source, 'UNDECODABLE', `not a registered Avro UsageEvent: ${(err as Error).message}`));
         continue;
       }
-      for (const meter of this.deps.meters.match(event)) {
+      for (const meter of index.match(event)) {
         const extraction = extractMeterRecord(meter, event);
         if (!extraction.ok) {
           push(this.deps.topics.eventsDlq, dlqMessage(source, extraction.code, extraction.reason));
           continue;
         }
         const topic = this.deps.topics.meter(meter.id);
+        await this.deps.codec.register(topic, 'meter-record');
         push(topic, { key: event.customer_id, value: await this.deps.codec.encode(topic, extraction.record) });
       }
     }

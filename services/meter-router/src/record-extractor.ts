@@ -11,7 +11,7 @@ export function extractMeterRecord(meter: Meter, event: UsageEvent): Extraction 
   const base = { meter_id: meter.id, event_id: event.event_id, customer_id: event.customer_id, timestamp: event.timestamp };
   const { type, key } = meter.aggregation;
   if (type === 'count') return { ok: true, record: { ...base, value: null, unique_key: null } };
-  const raw = key !== undefined && Object.hasOwn(event.metadata, key) ? event.metadata[key] : undefined;
+  const raw = typeof key === 'string' && Object.hasOwn(event.metadata, key) ? event.metadata[key] : undefined;
   if (raw === undefined) {
     return { ok: false, code: 'METER_KEY_MISSING', reason: `meter ${meter.id} (${type}) needs metadata.${key}, which the event lacks` };
   }

@@ -2,9 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { Partitioners } from 'kafkajs';
 import {
   connectPlatform,
-  loadCatalogFile,
   openWarehouse,
-  type Catalog,
+  type CatalogLog,
   type Logger,
   type MeterstreamConfig,
   type Warehouse,
@@ -12,11 +11,11 @@ import {
 import { Aggregator } from '@meterstream/aggregator';
 import { Billing } from '@meterstream/billing';
 import { buildGateway, EventPublisher } from '@meterstream/gateway';
-import { MeterIndex, MeterRouter } from '@meterstream/meter-router';
+import { MeterRouter } from '@meterstream/meter-router';
 
 export interface Standalone {
   url: string;
-  catalog: Catalog;
+  catalog: CatalogLog;
   warehouse: Warehouse;
   aggregator: Aggregator;
   billing: Billing;
@@ -34,14 +33,13 @@ export async function startStandalone(config: MeterstreamConfig, logger: Logger)
     for (const fn of stops.reverse()) await fn().catch((err) => logger.error({ err }, 'stop step failed'));
   };
   try {
-    const catalog = loadCatalogFile(config.catalogFile);
     const warehouse = await openWarehouse(config);
     stops.push(() => warehouse.close());
-    const platform = await connectPlatform(config, logger, 'standalone', catalog.meters);
-    stops.push(() => platform.admin.disconnect());
-    const { kafka, codec, topics } = platform;
+    const platform = await connectPlatform(config, logger, 'standalone');
+    stops.push(() => platform.stop());
+    const { kafka, codec, topics, catalog } = platform;
 
-    const aggregator = new Aggregator({ config, kafka, codec, topics, warehouse, meters: catalog.meters, logger: logger.child({ service: 'aggregator' }) });
+    const aggregator = new Aggregator({ config, kafka, codec, topics, warehouse, catalog: catalog.store, logger: logger.child({ service: 'aggregator' }) });
     await aggregator.start();
     stops.push(() => aggregator.stop());
 
@@ -49,7 +47,7 @@ export async function startStandalone(config: MeterstreamConfig, logger: Logger)
       kafka,
       codec,
       topics,
-      meters: new MeterIndex(catalog.meters),
+      catalog,
       logger: logger.child({ service: 'meter-router' }),
       groupId: `${config.kafka.topicPrefix}meter-router`,
     });
@@ -61,7 +59,7 @@ export async function startStandalone(config: MeterstreamConfig, logger: Logger)
       codec,
       topics,
       warehouse,
-      catalog,
+      catalog: catalog.store,
       logger: logger.child({ service: 'billing' }),
       transactionalId: `${config.kafka.topicPrefix}billing`,
     });
@@ -75,7 +73,7 @@ export async function startStandalone(config: MeterstreamConfig, logger: Logger)
       logger: logger.child({ service: 'gateway' }),
       publisher: new EventPublisher(producer, codec, topics),
       warehouse,
-      meters: () => catalog.meters,
+      meters: platform,
       billing,
     });
     const url = await gateway.listen({ host: config.gateway.host, port: config.gateway.port });

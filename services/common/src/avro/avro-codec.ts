@@ -4,7 +4,7 @@ import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-sc
 
 export const SCHEMAS_DIR = path.resolve(__dirname, '../../../../schemas');
 
-export type SchemaName = 'usage-event' | 'meter-record' | 'invoice';
+export type SchemaName = 'usage-event' | 'meter-record' | 'invoice' | 'catalog-entry';
 
 export function readSchema(name: SchemaName): string {
   return fs.readFileSync(path.join(SCHEMAS_DIR, `${name}.avsc`), 'utf8');

@@ -1,46 +1,71 @@
 import fs from 'node:fs';
-import { AGGREGATION_TYPES, type Meter } from '../domain/meter';
-import type { Catalog } from '../domain/catalog';
+import type { CatalogSeed } from '../domain/catalog';
+import type { Meter } from '../domain/meter';
+import type { CatalogLog } from './catalog-log';
+import { validateMeterInput } from './meter-input';
 
-/** Reads the catalog (meters, products, customers, subscriptions) from a JSON file and checks it. */
-export function loadCatalogFile(file: string): Catalog {
-  let raw: unknown;
+/**
+ * Reads a catalog seed file (meters, products, customers, subscriptions) and checks it. Meters follow
+ * the meters API's rules; products may only price meters of the file or of the live catalog.
+ */
+export function loadCatalogFile(file: string): CatalogSeed {
+  let raw: Partial<Record<keyof CatalogSeed, unknown[]>>;
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     throw new Error(`catalog file ${file}: ${(err as Error).message}`);
   }
-  const catalog = raw as Partial<Catalog>;
-  const result: Catalog = {
-    meters: (catalog.meters ?? []).map((m) => ({ ...m, archived: m.archived ?? false })),
-    products: catalog.products ?? [],
-    customers: catalog.customers ?? [],
-    subscriptions: catalog.subscriptions ?? [],
+  const now = new Date().toISOString();
+  const meters: Meter[] = (raw.meters ?? []).map((input, i) => {
+    const id = (input as { id?: unknown }).id;
+    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,100}$/.test(id)) throw new Error(`catalog file ${file}: meters[${i}].id is invalid`);
+    const checked = validateMeterInput(input, id, now);
+    if (!checked.ok) {
+      throw new Error(`catalog file ${file}: meters[${i}] (${id}): ${checked.errors.map((e) => `${e.field} ${e.message}`).join('; ')}`);
+    }
+    return checked.meter;
+  });
+  return {
+    meters,
+    products: (raw.products ?? []) as CatalogSeed['products'],
+    customers: (raw.customers ?? []) as CatalogSeed['customers'],
+    subscriptions: (raw.subscriptions ?? []) as CatalogSeed['subscriptions'],
   };
-  for (const meter of result.meters) checkMeter(meter, file);
-  const meterIds = new Set(result.meters.map((m) => m.id));
-  for (const product of result.products) {
-    for (const price of product.price.meters) {
-      if (!meterIds.has(price.meter_id)) {
-        throw new Error(`catalog file ${file}: product ${product.product_id} prices unknown meter ${price.meter_id}`);
-      }
-    }
-  }
-  const productIds = new Set(result.products.map((p) => p.product_id));
-  for (const sub of result.subscriptions) {
-    if (!productIds.has(sub.product_id)) {
-      throw new Error(`catalog file ${file}: subscription ${sub.subscription_id} names unknown product ${sub.product_id}`);
-    }
-  }
-  return result;
 }
 
-function checkMeter(meter: Meter, file: string): void {
-  if (!/^[A-Za-z0-9_-]+$/.test(meter.id ?? '')) throw new Error(`catalog file ${file}: meter id "${meter.id}" is invalid`);
-  if (!AGGREGATION_TYPES.includes(meter.aggregation?.type)) {
-    throw new Error(`catalog file ${file}: meter ${meter.id} has unknown aggregation "${meter.aggregation?.type}"`);
+/** Writes the seed's objects that the catalog does not hold yet; existing objects are left alone. */
+export async function seedCatalog(log: CatalogLog, seed: CatalogSeed, provisionMeter: (meter: Meter) => Promise<void>): Promise<number> {
+  let written = 0;
+  for (const meter of seed.meters) {
+    if (!log.store.get('meters', meter.id)) {
+      await provisionMeter(meter);
+      await log.put('meters', meter.id, meter);
+      written++;
+    }
   }
-  if (meter.aggregation.type !== 'count' && !meter.aggregation.key) {
-    throw new Error(`catalog file ${file}: meter ${meter.id} needs aggregation.key for ${meter.aggregation.type}`);
+  for (const product of seed.products) {
+    for (const price of product.price.meters) {
+      if (!log.store.get('meters', price.meter_id)) throw new Error(`product ${product.product_id} prices unknown meter ${price.meter_id}`);
+    }
+    if (!log.store.get('products', product.product_id)) {
+      await log.put('products', product.product_id, product);
+      written++;
+    }
   }
+  for (const customer of seed.customers) {
+    if (!log.store.get('customers', customer.customer_id)) {
+      await log.put('customers', customer.customer_id, customer);
+      written++;
+    }
+  }
+  for (const subscription of seed.subscriptions) {
+    if (!log.store.get('products', subscription.product_id)) {
+      throw new Error(`subscription ${subscription.subscription_id} names unknown product ${subscription.product_id}`);
+    }
+    if (!log.store.get('subscriptions', subscription.subscription_id)) {
+      await log.put('subscriptions', subscription.subscription_id, subscription);
+      written++;
+    }
+  }
+  return written;
 }

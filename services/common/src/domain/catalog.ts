@@ -37,7 +37,26 @@ export interface Subscription {
   start: string;
 }
 
-export interface Catalog {
+export const CATALOG_KINDS = ['meters', 'products', 'customers', 'subscriptions'] as const;
+export type CatalogKind = (typeof CATALOG_KINDS)[number];
+
+export interface CatalogObjects {
+  meters: Meter;
+  products: Product;
+  customers: Customer;
+  subscriptions: Subscription;
+}
+
+/** The catalog as every service sees it: the latest version of each object, followed live. */
+export interface CatalogView {
+  get<K extends CatalogKind>(kind: K, id: string): CatalogObjects[K] | undefined;
+  list<K extends CatalogKind>(kind: K): CatalogObjects[K][];
+  /** Calls `listener` after every change of an object of this kind. Returns an unsubscribe function. */
+  onChange<K extends CatalogKind>(kind: K, listener: (object: CatalogObjects[K]) => void): () => void;
+}
+
+/** The contents of a catalog seed file (scripts/demo-catalog.json). */
+export interface CatalogSeed {
   meters: Meter[];
   products: Product[];
   customers: Customer[];

@@ -1,14 +1,20 @@
+import type { MeterFilter } from '../filter/filter-evaluator';
+
 export const AGGREGATION_TYPES = ['count', 'sum', 'max', 'last', 'unique_count'] as const;
 export type AggregationType = (typeof AGGREGATION_TYPES)[number];
 
+/** A meter as Dodo Payments' meters API shows it, plus our `unique_count` aggregation and `archived`. */
 export interface Meter {
   id: string;
   name: string;
   event_name: string;
-  aggregation: { type: AggregationType; key?: string };
+  aggregation: { type: AggregationType; key?: string | null };
   measurement_unit: string;
-  description?: string;
+  description?: string | null;
+  filter?: MeterFilter | null;
   archived: boolean;
+  created_at: string;
+  updated_at: string;
 }
 
 /** What the router extracts from one event for one meter (schemas/meter-record.avsc). */

@@ -21,8 +21,25 @@ export class Topics {
     return this.name('invoices');
   }
 
+  /** Compacted topic holding one kind of catalog object, keyed by id. */
+  catalog(kind: string): string {
+    return this.name(`catalog.${kind}`);
+  }
+
   meter(meterId: string): string {
     return this.name(`meter.${meterId}`);
+  }
+
+  compactedSpec(topic: string): ITopicConfig {
+    return {
+      topic,
+      numPartitions: 1,
+      replicationFactor: this.config.kafka.replicationFactor,
+      configEntries: [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'min.compaction.lag.ms', value: '60000' },
+      ],
+    };
   }
 
   spec(topic: string): ITopicConfig {

@@ -1,6 +1,9 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { AvroCodec } from '../avro/avro-codec';
+import { CatalogLog } from '../catalog/catalog-log';
+import { loadCatalogFile, seedCatalog } from '../catalog/file-catalog';
 import { loadConfig, type MeterstreamConfig } from '../config';
+import { CATALOG_KINDS } from '../domain/catalog';
 import type { Meter } from '../domain/meter';
 import { createKafka, ensureTopics } from '../kafka/kafka-client';
 import { Topics } from '../kafka/topics';
@@ -11,34 +14,56 @@ export interface Platform {
   admin: Admin;
   codec: AvroCodec;
   topics: Topics;
+  /** The live catalog, materialized before connectPlatform returns. */
+  catalog: CatalogLog;
+  /** Creates a meter's topic and registers its schema (idempotent); done before the meter is written. */
+  provisionMeter(meter: Meter): Promise<void>;
+  stop(): Promise<void>;
 }
 
 /**
- * Connects to Kafka and the schema registry, creates the topics the pipeline needs (events, DLQ,
- * invoices, one per meter) and registers their Avro schemas. Idempotent: every service may run it at
- * start.
+ * Connects to Kafka and the schema registry, creates the pipeline's topics (events, DLQ, invoices, the
+ * compacted catalog topics) and registers their Avro schemas, materializes the catalog and, when
+ * CATALOG_FILE is set, seeds it with the file's objects that it lacks. Idempotent: every service runs
+ * it at start.
  */
-export async function connectPlatform(config: MeterstreamConfig, logger: Logger, name: string, meters: readonly Meter[]): Promise<Platform> {
+export async function connectPlatform(config: MeterstreamConfig, logger: Logger, name: string): Promise<Platform> {
   const kafka = createKafka(config, logger, name);
   const admin = kafka.admin();
   await admin.connect();
   const topics = new Topics(config);
   const codec = new AvroCodec(config.registryUrl);
+  const catalog = new CatalogLog(kafka, codec, topics, logger.child({ component: 'catalog' }));
+  const provisionMeter = async (meter: Meter) => {
+    await ensureTopics(admin, [topics.spec(topics.meter(meter.id))]);
+    await codec.register(topics.meter(meter.id), 'meter-record');
+  };
+  let catalogStarted = false;
+  const stop = async () => {
+    if (catalogStarted) await catalog.stop();
+    await admin.disconnect();
+  };
   try {
     await ensureTopics(admin, [
       topics.spec(topics.events),
       topics.spec(topics.eventsDlq),
       topics.spec(topics.invoices),
-      ...meters.map((m) => topics.spec(topics.meter(m.id))),
+      ...CATALOG_KINDS.map((kind) => topics.compactedSpec(topics.catalog(kind))),
     ]);
     await codec.register(topics.events, 'usage-event');
     await codec.register(topics.invoices, 'invoice');
-    for (const meter of meters) await codec.register(topics.meter(meter.id), 'meter-record');
+    await catalog.start();
+    catalogStarted = true;
+    if (config.catalogFile) {
+      const written = await seedCatalog(catalog, loadCatalogFile(config.catalogFile), provisionMeter);
+      if (written > 0) logger.info({ file: config.catalogFile, written }, 'catalog seeded');
+    }
+    for (const meter of catalog.store.list('meters')) await provisionMeter(meter);
   } catch (err) {
-    await admin.disconnect();
+    await stop();
     throw err;
   }
-  return { kafka, admin, codec, topics };
+  return { kafka, admin, codec, topics, catalog, provisionMeter, stop };
 }
 
 /** Runs `stop` once on SIGTERM or SIGINT, then exits. */

@@ -7,7 +7,7 @@ import {
   parseIsoTime,
   usageTotalQuery,
   usageWindowsQuery,
-  type Meter,
+  type CatalogView,
   type UsageWindow,
   type Warehouse,
 } from '@meterstream/common';
@@ -24,7 +24,7 @@ interface UsageQuery {
 const normalize = (text: string) => decimalText(new Decimal(text));
 
 /** Real-time usage of one meter for one customer, merged from the aggregator's windowed totals. */
-export function registerUsageRoutes(app: FastifyInstance, warehouse: Warehouse, meters: () => readonly Meter[]): void {
+export function registerUsageRoutes(app: FastifyInstance, warehouse: Warehouse, catalog: CatalogView): void {
   app.get<{ Querystring: UsageQuery }>('/usage', async (request) => {
     const q = request.query;
     const problems: { field: string; message: string }[] = [];
@@ -37,7 +37,7 @@ export function registerUsageRoutes(app: FastifyInstance, warehouse: Warehouse, 
     const window = (q.window ?? 'minute') as UsageWindow;
     if (!USAGE_WINDOWS.includes(window)) problems.push({ field: 'window', message: `one of ${USAGE_WINDOWS.join(', ')}` });
     if (problems.length > 0) throw new MeterstreamError('VALIDATION_FAILED', 'invalid usage query', problems);
-    const meter = meters().find((m) => m.id === q.meter_id);
+    const meter = catalog.get('meters', q.meter_id!);
     if (!meter) throw new MeterstreamError('UNKNOWN_METER', `meter ${q.meter_id} does not exist`);
 
     const scope = { meterId: meter.id, aggregation: meter.aggregation.type, customerId: q.customer_id!, start: start!, end: end! };

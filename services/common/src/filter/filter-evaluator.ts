@@ -1,4 +1,5 @@
-import { Decimal, isDecimalNumber, metadataText, toDecimal, type MetadataValue } from '@meterstream/common';
+import { Decimal, toDecimal } from '../decimal';
+import { isDecimalNumber, metadataText, type MetadataValue } from '../domain/usage-event';
 
 /** Meter filters as in Dodo Payments' meters API (rules and examples: docs/filters.md). */
 export const FILTER_OPERATORS = [

@@ -1,0 +1,105 @@
+import os from 'node:os';
+import { Partitioners, type Admin, type Consumer, type Kafka, type Producer } from 'kafkajs';
+import type { AvroCodec } from '../avro/avro-codec';
+import { CATALOG_KINDS, type CatalogKind, type CatalogObjects } from '../domain/catalog';
+import type { Topics } from '../kafka/topics';
+import type { Logger } from '../logger';
+import { CatalogStore } from './catalog-store';
+
+interface CatalogEntry {
+  kind: string;
+  id: string;
+  body: string;
+  updated_at: number;
+}
+
+/**
+ * The catalog's source of truth: one compacted topic per kind (`catalog.meters`, …), keyed by id.
+ * Every service reads all of them from the beginning at start (materialize), then follows them live
+ * into a CatalogStore. Writes wait until this process has read them back, so a caller sees its own
+ * write; `waitUntilCaughtUp` lets a consumer of other topics make sure it applies every catalog change
+ * written before now (the router calls it before routing each batch).
+ */
+export class CatalogLog {
+  readonly store = new CatalogStore();
+  private readonly consumer: Consumer;
+  private readonly admin: Admin;
+  private producer: Producer | undefined;
+  /** Next offset to read, per catalog topic (single partition each). */
+  private readonly position = new Map<string, bigint>();
+  private waiters: { topic: string; offset: bigint; resolve: () => void }[] = [];
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly codec: AvroCodec,
+    private readonly topics: Topics,
+    private readonly logger: Logger,
+  ) {
+    // A group of its own: every process reads the whole catalog and never commits.
+    const groupId = `${topics.catalog('reader')}.${os.hostname()}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`;
+    this.consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 100 });
+    this.admin = kafka.admin();
+  }
+
+  /** Reads every catalog topic to its current end, then keeps following. */
+  async start(): Promise<void> {
+    for (const kind of CATALOG_KINDS) await this.codec.register(this.topics.catalog(kind), 'catalog-entry');
+    await this.admin.connect();
+    await this.consumer.connect();
+    for (const kind of CATALOG_KINDS) await this.consumer.subscribe({ topic: this.topics.catalog(kind), fromBeginning: true });
+    await this.consumer.run({
+      eachBatch: async ({ batch }) => {
+        for (const message of batch.messages) {
+          if (!message.value) continue;
+          const entry = await this.codec.decode<CatalogEntry>(message.value);
+          this.store.apply(entry.kind as CatalogKind, entry.id, JSON.parse(entry.body));
+        }
+        const last = batch.messages[batch.messages.length - 1];
+        if (last) this.advance(batch.topic, BigInt(last.offset) + 1n);
+      },
+    });
+    await this.waitUntilCaughtUp();
+    this.logger.info(Object.fromEntries(CATALOG_KINDS.map((k) => [k, this.store.list(k).length])), 'catalog materialized');
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+    await this.producer?.disconnect();
+    await this.admin.disconnect();
+  }
+
+  /** Writes a new version of an object and resolves once this process has applied it. */
+  async put<K extends CatalogKind>(kind: K, id: string, object: CatalogObjects[K]): Promise<void> {
+    if (!this.producer) {
+      this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+      await this.producer.connect();
+    }
+    const topic = this.topics.catalog(kind);
+    const value = await this.codec.encode(topic, { kind, id, body: JSON.stringify(object), updated_at: Date.now() });
+    const [meta] = await this.producer.send({ topic, acks: -1, messages: [{ key: id, value }] });
+    await this.waitFor(topic, BigInt(meta.baseOffset ?? meta.offset ?? '0') + 1n);
+  }
+
+  /** Resolves once every catalog change written before this call has been applied here. */
+  async waitUntilCaughtUp(kinds: readonly CatalogKind[] = CATALOG_KINDS): Promise<void> {
+    await Promise.all(
+      kinds.map(async (kind) => {
+        const topic = this.topics.catalog(kind);
+        const [partition] = await this.admin.fetchTopicOffsets(topic);
+        await this.waitFor(topic, BigInt(partition.high));
+      }),
+    );
+  }
+
+  private waitFor(topic: string, offset: bigint): Promise<void> {
+    if (offset <= 0n || (this.position.get(topic) ?? 0n) >= offset) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ topic, offset, resolve }));
+  }
+
+  private advance(topic: string, next: bigint): void {
+    this.position.set(topic, next);
+    const ready = this.waiters.filter((w) => w.topic === topic && w.offset <= next);
+    this.waiters = this.waiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve();
+  }
+}

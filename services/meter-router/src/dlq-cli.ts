@@ -1,0 +1,227 @@
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel, Partitioners, type IHeaders, type Message } from 'kafkajs';
+import { ConfigError, DLQ_HEADERS, loadConfig, Topics, type MeterstreamConfig } from '@meterstream/common';
+
+export const USAGE = `Usage: node scripts/dlq.js <list|replay> [options]
+
+Reads the dead-letter topic <TOPIC_PREFIX>events.dlq (read_committed) from its beginning up to the
+end offsets it had when the command started, then stops.
+
+Commands:
+  list     One line per DLQ record: its partition and offset, dlq-code, source topic/partition/offset,
+           key and dlq-reason, oldest first (by partition, then offset).
+  replay   Produces the original key and value bytes of the selected records again to their source
+           topic (header dlq-source-topic), with the header dlq-replayed-from=<dlq partition>:<offset>,
+           through an idempotent producer with acks=all, and prints how many it replayed. A source
+           record that reached the DLQ more than once (rejected by several meters) is replayed once.
+
+Options:
+  --code CODE   Only records with this dlq-code (UNDECODABLE, METER_KEY_MISSING,
+                METER_VALUE_NOT_NUMERIC).
+  --limit N     list: print at most N records.
+  --dry-run     replay: print what would be replayed, produce nothing.
+  -h, --help    This text.
+
+Replay is meant for records whose cause was fixed upstream (a meter corrected, a schema registered
+again), so that the same bytes now go through. Know what it does before running it:
+  - A replayed event is routed again to every meter that matches it, including meters that already
+    counted it the first time (an api_request without user_id is counted by a count meter and
+    rejected by a unique_count meter). It then counts ONCE MORE in those meters: nothing deduplicates
+    events by event_id yet. Check what else matched before replaying.
+  - A record that still cannot be used goes to the DLQ again, as a new DLQ record.
+  - Replay keeps no memory: running it twice replays the same records twice.
+
+Environment: KAFKA_BROKERS, TOPIC_PREFIX (see README, Configuration).
+Exit codes: 0 ok, 2 usage or configuration error, 1 failure.
+`;
+
+export const REPLAYED_FROM = 'dlq-replayed-from';
+
+/** How long reading to the end may take (a transaction open at start must finish first). */
+const READ_TIMEOUT_MS = 120_000;
+
+class UsageError extends Error {}
+
+export interface DlqRecord {
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  code: string;
+  reason: string;
+  sourceTopic: string;
+  sourcePartition: string;
+  sourceOffset: string;
+}
+
+function header(headers: IHeaders | undefined, name: string): string {
+  const raw = headers?.[name];
+  const first = Array.isArray(raw) ? raw[0] : raw;
+  return first === undefined ? '' : first.toString();
+}
+
+/** Every committed record of `topic` below the end offsets taken at start, by partition and offset. */
+export async function readDlq(kafka: Kafka, topic: string): Promise<DlqRecord[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await (async () => {
+    if (!(await admin.listTopics()).includes(topic)) throw new Error(`topic ${topic} does not exist (is TOPIC_PREFIX right?)`);
+    return admin.fetchTopicOffsets(topic);
+  })().finally(() => admin.disconnect());
+  const endOf = new Map(ends.map((p) => [p.partition, BigInt(p.high)]));
+  // Partitions still to read, with the last offset to reach (it may be a transaction marker).
+  const pending = new Map(ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high) - 1n]));
+  const records: DlqRecord[] = [];
+  if (pending.size > 0) {
+    const consumer = kafka.consumer({ groupId: `dlq-cli-${process.pid}-${Date.now()}`, readUncommitted: false, maxWaitTimeInMs: 250 });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`partitions ${[...pending.keys()].join(', ')} of ${topic} not read to their end in ${READ_TIMEOUT_MS} ms`)), READ_TIMEOUT_MS);
+        const fail = (err: Error) => {
+          clearTimeout(timer);
+          reject(err);
+        };
+        // Emitted after every fetched batch, also one holding only transaction markers; its lastOffset
+        // counts those markers, which the consumer never hands to eachMessage.
+        consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+          const last = pending.get(payload.partition);
+          if (last !== undefined && BigInt(payload.lastOffset) >= last) pending.delete(payload.partition);
+          if (pending.size === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        consumer.on(consumer.events.CRASH, ({ payload }) => {
+          if (!payload.restart) fail(payload.error);
+        });
+        consumer
+          .run({
+            autoCommit: false,
+            eachMessage: async ({ partition, message: m }) => {
+              if (BigInt(m.offset) >= (endOf.get(partition) ?? 0n)) return;
+              records.push({
+                partition,
+                offset: m.offset,
+                key: m.key,
+                value: m.value,
+                code: header(m.headers, DLQ_HEADERS.code),
+                reason: header(m.headers, DLQ_HEADERS.reason),
+                sourceTopic: header(m.headers, DLQ_HEADERS.topic),
+                sourcePartition: header(m.headers, DLQ_HEADERS.partition),
+                sourceOffset: header(m.headers, DLQ_HEADERS.offset),
+              });
+            },
+          })
+          .catch(fail);
+      });
+    } finally {
+      await consumer.disconnect();
+    }
+  }
+  return records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+}
+
+export function formatRecord(r: DlqRecord): string {
+  const key = r.key === null ? 'null' : JSON.stringify(r.key.toString('utf8'));
+  const source = `${r.sourceTopic}/${r.sourcePartition}/${r.sourceOffset}`;
+  return `partition=${r.partition} offset=${r.offset} code=${r.code} source=${source} key=${key} reason=${JSON.stringify(r.reason)}`;
+}
+
+/**
+ * The records to replay: one per source record (an event rejected by two meters has two DLQ records).
+ * Throws if one lacks its source topic.
+ */
+export function replaySelection(records: DlqRecord[]): DlqRecord[] {
+  const bySource = new Map<string, DlqRecord>();
+  for (const r of records) {
+    if (!r.sourceTopic) throw new Error(`DLQ record ${r.partition}:${r.offset} has no ${DLQ_HEADERS.topic} header; nothing replayed`);
+    const source = `${r.sourceTopic}/${r.sourcePartition}/${r.sourceOffset}`;
+    if (!bySource.has(source)) bySource.set(source, r);
+  }
+  return [...bySource.values()];
+}
+
+/** Produces each record's original key and value to its source topic, acknowledged by all replicas. */
+export async function replay(kafka: Kafka, records: DlqRecord[]): Promise<void> {
+  const byTopic = new Map<string, Message[]>();
+  for (const r of records) {
+    const message = { key: r.key, value: r.value, headers: { [REPLAYED_FROM]: `${r.partition}:${r.offset}` } };
+    byTopic.set(r.sourceTopic, [...(byTopic.get(r.sourceTopic) ?? []), message]);
+  }
+  if (byTopic.size === 0) return;
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+function parse(argv: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { code: { type: 'string' }, limit: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { positionals, values } = parsed;
+  if (values.help) return { command: 'help' as const, ...values };
+  const [command, ...extra] = positionals;
+  if (command !== 'list' && command !== 'replay') throw new UsageError(command ? `unknown command "${command}"` : 'a command is required');
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (command === 'replay' && values.limit !== undefined) throw new UsageError('--limit applies to list only');
+  if (command === 'list' && values['dry-run']) throw new UsageError('--dry-run applies to replay only');
+  if (values.limit !== undefined && !/^[1-9]\d*$/.test(values.limit)) throw new UsageError(`--limit: expected a positive whole number, got "${values.limit}"`);
+  return { command, ...values };
+}
+
+/** Runs the command line; resolves to the process exit code. */
+export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+  let options: ReturnType<typeof parse>;
+  let config: MeterstreamConfig;
+  try {
+    options = parse(argv);
+    if (options.command === 'help') {
+      out.write(USAGE);
+      return 0;
+    }
+    config = loadConfig();
+  } catch (e) {
+    if (!(e instanceof UsageError || e instanceof ConfigError)) throw e;
+    err.write(`dlq: ${e.message}\n\n${USAGE}`);
+    return 2;
+  }
+  const kafka = new Kafka({ clientId: `${config.kafka.clientId}-dlq-cli`, brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  const dlqTopic = new Topics(config).eventsDlq;
+  try {
+    const all = await readDlq(kafka, dlqTopic);
+    const selected = options.code === undefined ? all : all.filter((r) => r.code === options.code);
+    if (options.command === 'list') {
+      for (const r of selected.slice(0, options.limit === undefined ? undefined : Number(options.limit))) out.write(`${formatRecord(r)}\n`);
+      return 0;
+    }
+    const toReplay = replaySelection(selected);
+    if (options['dry-run']) {
+      for (const r of toReplay) out.write(`would replay ${formatRecord(r)}\n`);
+      out.write(`dry run: would replay ${toReplay.length} record(s) from ${dlqTopic}, replayed none\n`);
+      return 0;
+    }
+    await replay(kafka, toReplay);
+    out.write(`replayed ${toReplay.length} record(s) from ${dlqTopic}\n`);
+    return 0;
+  } catch (e) {
+    err.write(`dlq: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => process.exit(code));
+}

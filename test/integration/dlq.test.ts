@@ -1,0 +1,171 @@
+import { execFile, execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Kafka, logLevel, Partitioners, type Admin } from 'kafkajs';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { DLQ_HEADERS, type UsageEvent } from '@meterstream/common';
+import { REPO_ROOT, eventually, getJson, postJson, startTestPipeline } from '../support/pipeline';
+import { readTopic, type ReadRecord } from '../support/topic-reader';
+
+const run = promisify(execFile);
+const CUSTOMER = 'cus_dlq';
+// Not the Confluent wire format (magic byte 0, schema id, Avro body): the router cannot decode it.
+const GARBAGE = Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0xff, 0x10, 0x7f, 0x80, 0x01]);
+
+type Raw = ReadRecord<Buffer>;
+const text = (headers: Raw['headers'], name: string) => headers?.[name]?.toString();
+const where = (r: Raw) => `${r.partition}:${r.offset}`;
+
+describe('events dead-letter queue', () => {
+  let app: Awaited<ReturnType<typeof startTestPipeline>>;
+  let kafka: Kafka;
+  let admin: Admin;
+  let registry: SchemaRegistry;
+  let eventsTopic: string;
+  let dlqTopic: string;
+  let cliEnv: NodeJS.ProcessEnv;
+  let garbageAt: { partition: number; offset: string };
+  let dlq: Raw[];
+  const period = { start: new Date(Date.now() - 3600_000).toISOString(), end: new Date(Date.now() + 3600_000).toISOString() };
+
+  const usage = async (meterId: string) =>
+    (await getJson(`${app.url}/usage?customer_id=${CUSTOMER}&meter_id=${meterId}&start=${period.start}&end=${period.end}`)).body;
+  const ingest = async (events: object[]) => expect(await postJson(`${app.url}/events/ingest`, { events })).toEqual({ status: 200, body: { ingested_count: events.length } });
+  const readRaw = (topic: string, count: number) => readTopic<Buffer>(app.config.kafka.brokers, app.config.registryUrl, topic, count, { decode: false });
+  const cli = (...args: string[]) => run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'dlq.js'), ...args], { cwd: REPO_ROOT, env: cliEnv, timeout: 60000 });
+  const apiRequests = (ids: string[]) => ids.map((id, i) => ({ event_id: id, customer_id: CUSTOMER, event_name: 'api_request', metadata: { user_id: `u${i % 2}` } }));
+
+  /** True once the router's committed offsets reached the end of every partition of `events`. */
+  const routerCaughtUp = async () => {
+    const ends = await admin.fetchTopicOffsets(eventsTopic);
+    const [committed] = await admin.fetchOffsets({ groupId: `${app.config.kafka.topicPrefix}meter-router`, topics: [eventsTopic] });
+    const done = ends.every((end) => end.high === end.low || committed.partitions.find((p) => p.partition === end.partition)?.offset === end.high);
+    return done ? true : undefined;
+  };
+
+  beforeAll(async () => {
+    // The command line tool runs from the build.
+    execFileSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsc'), ['-b'], { cwd: REPO_ROOT, stdio: 'inherit' });
+    app = await startTestPipeline('dlq', { CATALOG_FILE: path.join(REPO_ROOT, 'scripts', 'demo-catalog.json') });
+    eventsTopic = `${app.config.kafka.topicPrefix}events`;
+    dlqTopic = `${app.config.kafka.topicPrefix}events.dlq`;
+    cliEnv = { ...process.env, TOPIC_PREFIX: app.config.kafka.topicPrefix, KAFKA_BROKERS: app.config.kafka.brokers.join(','), SCHEMA_REGISTRY_URL: app.config.registryUrl };
+    kafka = new Kafka({ clientId: 'dlq-test', brokers: app.config.kafka.brokers, logLevel: logLevel.NOTHING });
+    admin = kafka.admin();
+    await admin.connect();
+    registry = new SchemaRegistry({ host: app.config.registryUrl });
+  });
+  afterAll(async () => {
+    await admin?.disconnect();
+    await app?.stop();
+  });
+
+  it('isolates undecodable and unusable records in the DLQ with their original bytes and source, and counts the rest', async () => {
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    const [sent] = await producer.send({ topic: eventsTopic, acks: -1, messages: [{ key: CUSTOMER, value: GARBAGE }] });
+    await producer.disconnect();
+    garbageAt = { partition: sent.partition, offset: sent.baseOffset! };
+
+    await ingest([{ event_id: 'evt-tokens-abc', customer_id: CUSTOMER, event_name: 'llm_completion', metadata: { tokens: 'abc' } }]);
+    await ingest([{ event_id: 'evt-tokens-missing', customer_id: CUSTOMER, event_name: 'llm_completion', metadata: { model: 'm1' } }]);
+    await ingest([
+      ...apiRequests(['evt-ok-1', 'evt-ok-2', 'evt-ok-3', 'evt-ok-4', 'evt-ok-5']),
+      { event_id: 'evt-ok-tokens', customer_id: CUSTOMER, event_name: 'llm_completion', metadata: { tokens: 1200 } },
+    ]);
+
+    const calls = await eventually(async () => {
+      const body = await usage('mtr_api_calls');
+      return Number(body.total) >= 5 ? body : undefined;
+    }, 60000, 'the valid api_request events to be counted');
+    expect(calls.total).toBe('5');
+    const tokens = await eventually(async () => {
+      const body = await usage('mtr_tokens');
+      return body.total !== '0' ? body : undefined;
+    }, 60000, 'the valid llm_completion event to be counted');
+    expect(tokens.total).toBe('1200');
+
+    // Once the router committed past every input record, the DLQ holds all it will ever get from them.
+    await eventually(routerCaughtUp, 60000, 'the router to commit the end of the events topic');
+    const events = await readRaw(eventsTopic, 9);
+    const eventAt = new Map(events.map((r) => [where(r), r]));
+    dlq = await readRaw(dlqTopic, 3);
+    expect(dlq).toHaveLength(3);
+    const listed = (await cli('list')).stdout.trim().split('\n');
+    expect(listed).toHaveLength(3);
+
+    const byCode = new Map(dlq.map((r) => [text(r.headers, DLQ_HEADERS.code), r]));
+    expect([...byCode.keys()].sort()).toEqual(['METER_KEY_MISSING', 'METER_VALUE_NOT_NUMERIC', 'UNDECODABLE']);
+    for (const record of dlq) {
+      expect(text(record.headers, DLQ_HEADERS.topic)).toBe(eventsTopic);
+      expect(text(record.headers, DLQ_HEADERS.reason)).toMatch(/\S/);
+      const source = eventAt.get(`${text(record.headers, DLQ_HEADERS.partition)}:${text(record.headers, DLQ_HEADERS.offset)}`);
+      expect(source).toBeDefined();
+      expect(record.key).toBe(CUSTOMER);
+      expect(Buffer.compare(record.value, source!.value)).toBe(0);
+    }
+
+    const undecodable = byCode.get('UNDECODABLE')!;
+    expect(Buffer.compare(undecodable.value, GARBAGE)).toBe(0);
+    expect(text(undecodable.headers, DLQ_HEADERS.partition)).toBe(String(garbageAt.partition));
+    expect(text(undecodable.headers, DLQ_HEADERS.offset)).toBe(garbageAt.offset);
+
+    const notNumeric = (await registry.decode(byCode.get('METER_VALUE_NOT_NUMERIC')!.value)) as UsageEvent;
+    expect(notNumeric.event_id).toBe('evt-tokens-abc');
+    expect(text(byCode.get('METER_VALUE_NOT_NUMERIC')!.headers, DLQ_HEADERS.reason)).toContain('mtr_tokens');
+    const missing = (await registry.decode(byCode.get('METER_KEY_MISSING')!.value)) as UsageEvent;
+    expect(missing.event_id).toBe('evt-tokens-missing');
+    expect(text(byCode.get('METER_KEY_MISSING')!.headers, DLQ_HEADERS.reason)).toContain('metadata.tokens');
+  });
+
+  it('lists the DLQ from the command line, filtered by code, and rejects bad usage with exit code 2', async () => {
+    const { stdout } = await cli('list');
+    const lines = stdout.trim().split('\n');
+    expect(lines.map((line) => /code=(\S+)/.exec(line)?.[1]).sort()).toEqual(['METER_KEY_MISSING', 'METER_VALUE_NOT_NUMERIC', 'UNDECODABLE']);
+    const garbageLine = lines.find((line) => line.includes('code=UNDECODABLE'));
+    const dlqGarbage = dlq.find((r) => text(r.headers, DLQ_HEADERS.code) === 'UNDECODABLE')!;
+    expect(garbageLine).toContain(`partition=${dlqGarbage.partition} offset=${dlqGarbage.offset} `);
+    expect(garbageLine).toContain(`source=${eventsTopic}/${garbageAt.partition}/${garbageAt.offset} key="${CUSTOMER}"`);
+
+    const filtered = (await cli('list', '--code', 'METER_KEY_MISSING')).stdout.trim().split('\n');
+    expect(filtered).toHaveLength(1);
+    expect(filtered[0]).toContain('code=METER_KEY_MISSING');
+    expect((await cli('list', '--limit', '2')).stdout.trim().split('\n')).toHaveLength(2);
+
+    await expect(cli('list', '--limit', 'x')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--limit') });
+    await expect(cli('purge')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('Usage:') });
+  });
+
+  it('replays a record to its source topic; still undecodable, it lands in the DLQ again and the pipeline goes on', async () => {
+    const ends = async () => (await admin.fetchTopicOffsets(eventsTopic)).map((p) => `${p.partition}:${p.high}`).sort();
+    const endsBefore = await ends();
+    const dry = await cli('replay', '--code', 'UNDECODABLE', '--dry-run');
+    expect(dry.stdout).toContain('would replay 1 record(s)');
+    expect(await ends()).toEqual(endsBefore);
+
+    const replayed = await cli('replay', '--code', 'UNDECODABLE');
+    expect(replayed.stdout).toContain('replayed 1 record(s)');
+
+    const dlqGarbage = dlq.find((r) => text(r.headers, DLQ_HEADERS.code) === 'UNDECODABLE')!;
+    const events = await readRaw(eventsTopic, 10);
+    const copies = events.filter((r) => text(r.headers, 'dlq-replayed-from') !== undefined);
+    expect(copies).toHaveLength(1);
+    const [copy] = copies;
+    expect(text(copy.headers, 'dlq-replayed-from')).toBe(where(dlqGarbage));
+    expect(copy.key).toBe(CUSTOMER);
+    expect(Buffer.compare(copy.value, GARBAGE)).toBe(0);
+
+    const again = (await readRaw(dlqTopic, 4)).filter((r) => !dlq.some((first) => where(first) === where(r)));
+    expect(again).toHaveLength(1);
+    expect(text(again[0].headers, DLQ_HEADERS.code)).toBe('UNDECODABLE');
+    expect(`${text(again[0].headers, DLQ_HEADERS.partition)}:${text(again[0].headers, DLQ_HEADERS.offset)}`).toBe(where(copy));
+    expect(Buffer.compare(again[0].value, GARBAGE)).toBe(0);
+
+    await ingest(apiRequests(['evt-ok-6']));
+    const calls = await eventually(async () => {
+      const body = await usage('mtr_api_calls');
+      return Number(body.total) >= 6 ? body : undefined;
+    }, 60000, 'the api_request event sent after the replay to be counted');
+    expect(calls.total).toBe('6');
+  });
+});
