@@ -100,11 +100,12 @@ start_registry() {
   if port_open "$REGISTRY_PORT"; then log "port $REGISTRY_PORT is taken by another process; set REGISTRY_PORT"; exit 1; fi
   fetch_registry
   log "starting apicurio registry on 127.0.0.1:$REGISTRY_PORT"
-  (cd "$REGISTRY_HOME" && nohup java -Xms128m -Xmx"${REGISTRY_HEAP:-512m}" \
+  # exec: the background job is java itself, so the pid file names the process to stop.
+  (cd "$REGISTRY_HOME" && exec nohup java -Xms128m -Xmx"${REGISTRY_HEAP:-512m}" \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
     -Dquarkus.log.level=WARN -Dapicurio.ccompat.legacy-id-mode.enabled=true \
-    -jar "$REGISTRY_JAR" > "$REGISTRY_HOME/registry.log" 2>&1 &
-    echo $! > "$REGISTRY_HOME/registry.pid")
+    -jar "$REGISTRY_JAR" > "$REGISTRY_HOME/registry.log" 2>&1) &
+  echo $! > "$REGISTRY_HOME/registry.pid"
   wait_for "registry" 120 registry_ready
 }
 
