@@ -70,6 +70,8 @@ export class DurableSink {
       readUncommitted: false,
       maxBytesPerPartition: 4 * 1024 * 1024,
       maxWaitTimeInMs: 250,
+      sessionTimeout: 10000,
+      heartbeatInterval: 1000,
     });
     consumer.on(consumer.events.GROUP_JOIN, () => this.states.clear());
     return consumer;

@@ -28,6 +28,7 @@ describe('defaults', () => {
       },
       gateway: { host: '127.0.0.1', port: 8080 },
       catalogFile: undefined,
+      router: { dedupWindowMinutes: 120 },
       aggregator: { windowSeconds: 60, flushIntervalMs: 500, flushMaxRecords: 50000 },
       logLevel: 'info',
     });

@@ -23,6 +23,8 @@ export interface MeterstreamConfig {
   /** Optional seed: catalog objects written at start when the catalog lacks them. */
   catalogFile: string | undefined;
   aggregator: { windowSeconds: number; flushIntervalMs: number; flushMaxRecords: number };
+  /** Event-time window in which the router drops repeated event ids; older events go to the DLQ. */
+  router: { dedupWindowMinutes: number };
   logLevel: string;
 }
 
@@ -106,6 +108,7 @@ export function loadConfig(env: Env = process.env): MeterstreamConfig {
       flushIntervalMs: int(env, 'AGGREGATOR_FLUSH_INTERVAL_MS', 500, 10, 600000),
       flushMaxRecords: int(env, 'AGGREGATOR_FLUSH_MAX_RECORDS', 50000, 1, 10000000),
     },
+    router: { dedupWindowMinutes: int(env, 'ROUTER_DEDUP_WINDOW_MINUTES', 120, 1, 60 * 24 * 31) },
     logLevel: str(env, 'LOG_LEVEL', 'info'),
   };
 }

@@ -6,7 +6,7 @@ import { MeterRouter } from './meter-router';
 runService('meter-router', async (config, logger) => {
   const platform = await connectPlatform(config, logger, 'meter-router');
   const { kafka, codec, topics, catalog } = platform;
-  const router = new MeterRouter({ kafka, codec, topics, catalog, logger, groupId: `${config.kafka.topicPrefix}meter-router` });
+  const router = new MeterRouter({ config, kafka, codec, topics, catalog, logger, groupId: `${config.kafka.topicPrefix}meter-router` });
   await router.start();
   return async () => {
     await router.stop();

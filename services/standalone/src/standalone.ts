@@ -44,6 +44,7 @@ export async function startStandalone(config: MeterstreamConfig, logger: Logger)
     stops.push(() => aggregator.stop());
 
     const router = new MeterRouter({
+      config,
       kafka,
       codec,
       topics,

@@ -26,6 +26,11 @@ export class Topics {
     return this.name(`catalog.${kind}`);
   }
 
+  /** The router's deduplication changelog: event ids already routed, per `events` partition. */
+  get routerDedup(): string {
+    return this.name('meter-router.dedup');
+  }
+
   meter(meterId: string): string {
     return this.name(`meter.${meterId}`);
   }

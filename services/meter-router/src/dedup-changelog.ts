@@ -1,0 +1,69 @@
+import type { Kafka, Producer } from 'kafkajs';
+import type { Logger } from '@meterstream/common';
+import { DedupWindow } from './dedup-window';
+
+/** Key of the restore sentinel; never an event id (event ids are non-empty text without NUL). */
+export const SENTINEL_KEY = '\u0000restore';
+
+/**
+ * The router's deduplication state is a changelog topic with the same partition count as `events`:
+ * the ids routed from events partition p are written to changelog partition p, in the same Kafka
+ * transaction as the routed records and the consumer offsets. After a crash or a rebalance, the new
+ * owner of p first commits a sentinel record to changelog partition p through p's transactional
+ * producer (which fences any older owner), then reads the partition back up to that sentinel
+ * (read_committed): it then knows every id that was ever committed for p, and none that was aborted.
+ */
+export async function restoreDedupWindow(
+  kafka: Kafka,
+  producer: Producer,
+  topic: string,
+  partition: number,
+  windowMs: number,
+  logger: Logger,
+): Promise<DedupWindow> {
+  const tx = await producer.transaction();
+  let sentinel: bigint;
+  try {
+    const [meta] = await tx.send({ topic, acks: -1, messages: [{ partition, key: SENTINEL_KEY, value: String(Date.now()) }] });
+    sentinel = BigInt(meta.baseOffset ?? meta.offset ?? '0');
+    await tx.commit();
+  } catch (err) {
+    await tx.abort().catch(() => undefined);
+    throw err;
+  }
+
+  const window = new DedupWindow(windowMs);
+  const now = Date.now();
+  const started = now;
+  const consumer = kafka.consumer({
+    groupId: `${topic}.restore.${partition}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`,
+    readUncommitted: false,
+    maxWaitTimeInMs: 100,
+    maxBytesPerPartition: 8 * 1024 * 1024,
+  });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      consumer
+        .run({
+          eachBatch: async ({ batch }) => {
+            if (batch.partition !== partition) return;
+            for (const message of batch.messages) {
+              const key = message.key?.toString();
+              if (key && key !== SENTINEL_KEY && message.value) {
+                const timestamp = Number(message.value.toString());
+                if (!window.isTooOld(timestamp, now)) window.add(key, timestamp);
+              }
+              if (BigInt(message.offset) >= sentinel) resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  logger.info({ partition, ids: window.size, ms: Date.now() - started }, 'deduplication window restored');
+  return window;
+}

@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { AvroCodec, createLogger, type UsageEvent } from '@meterstream/common';
+import { startStandalone } from '@meterstream/standalone';
+import { eventually, getJson, groupCaughtUp, postJson, testConfig } from '../support/pipeline';
+import { readTopic } from '../support/topic-reader';
+
+// Invariant 2: every accepted event_id counts once in every matching meter, whether the repeat comes
+// over HTTP, straight from a Kafka producer, or after the router restarted (its memory of routed ids
+// is restored from the deduplication changelog).
+describe('event id deduplication', () => {
+  const config = testConfig('dedup');
+  const prefix = config.kafka.topicPrefix;
+  const customer = 'cus_dedup';
+  const start = new Date(Date.now() - 600000).toISOString();
+  const logger = createLogger('warn', 'test-dedup');
+
+  afterAll(() => fs.rmSync(config.clickhouse.dataDir, { recursive: true, force: true }));
+
+  const events = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      event_id: `dup-${from + i}`,
+      customer_id: customer,
+      event_name: 'llm_completion',
+      metadata: { tokens: '1.5' },
+    }));
+
+  async function produceDirect(batch: ReturnType<typeof events>): Promise<void> {
+    const kafka = new Kafka({ clientId: 'dedup-direct', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+    const codec = new AvroCodec(config.registryUrl);
+    await codec.register(`${prefix}events`, 'usage-event');
+    const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    const messages = await Promise.all(
+      batch.map(async (e) => {
+        const event: UsageEvent = { ...e, timestamp: Date.now(), ingested_at: Date.now(), metadata: { tokens: { decimal: '1.5' } } };
+        return { key: e.customer_id, value: await codec.encode(`${prefix}events`, event) };
+      }),
+    );
+    await producer.send({ topic: `${prefix}events`, acks: -1, messages });
+    await producer.disconnect();
+  }
+
+  async function tokens(url: string): Promise<string> {
+    const end = new Date(Date.now() + 600000).toISOString();
+    return (await getJson(`${url}/usage?customer_id=${customer}&meter_id=mtr_tokens&start=${start}&end=${end}`)).body.total;
+  }
+
+  it('counts repeats once across HTTP resends, direct producers and a restart', async () => {
+    let app = await startStandalone(config, logger);
+    try {
+      expect((await postJson(`${app.url}/events/ingest`, { events: events(0, 100) })).status).toBe(200);
+      expect((await postJson(`${app.url}/events/ingest`, { events: events(50, 100) })).status).toBe(200); // 50 repeats
+      await produceDirect(events(0, 30)); // 30 more repeats, straight to Kafka
+      // 150 distinct ids × 1.5 tokens
+      await eventually(async () => ((await tokens(app.url)) === '225' ? true : undefined), 60000, 'tokens 225');
+      await groupCaughtUp(config, `${prefix}meter-router`, `${prefix}events`);
+    } finally {
+      await app.stop();
+    }
+
+    app = await startStandalone(config, logger); // same topics, same ClickHouse data: a restart
+    try {
+      await produceDirect(events(100, 60)); // 50 repeats of ids routed before the restart, 10 new
+      await postJson(`${app.url}/events/ingest`, { events: events(0, 10) }); // 10 more repeats
+      await eventually(async () => ((await tokens(app.url)) === '240' ? true : undefined), 60000, 'tokens 240');
+      await groupCaughtUp(config, `${prefix}meter-router`, `${prefix}events`);
+      await new Promise((r) => setTimeout(r, 1500)); // a late double would have landed by now
+      expect(await tokens(app.url)).toBe('240');
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('sends an event older than the deduplication window to the DLQ instead of counting it blindly', async () => {
+    const app = await startStandalone(config, logger);
+    try {
+      const old = { ...events(900, 1)[0], event_id: 'too-old' };
+      const kafka = new Kafka({ clientId: 'dedup-old', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+      const codec = new AvroCodec(config.registryUrl);
+      await codec.register(`${prefix}events`, 'usage-event');
+      const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+      await producer.connect();
+      const event: UsageEvent = { ...old, timestamp: Date.now() - 3 * 3600000, ingested_at: Date.now(), metadata: { tokens: { decimal: '1' } } };
+      await producer.send({ topic: `${prefix}events`, acks: -1, messages: [{ key: customer, value: await codec.encode(`${prefix}events`, event) }] });
+      await producer.disconnect();
+      const [record] = await readTopic(config.kafka.brokers, config.registryUrl, `${prefix}events.dlq`, 1, { decode: false });
+      expect(record.headers?.['dlq-code']?.toString()).toBe('EVENT_OUTSIDE_DEDUP_WINDOW');
+    } finally {
+      await app.stop();
+    }
+  });
+});
