@@ -2,7 +2,10 @@
 // fresh topic prefix and data directory, sends sample usage over HTTP, waits until the usage is
 // visible, closes the billing period, reads the invoice back from the `invoices` topic through the
 // schema registry, and checks every amount against a computation made here from the sample data.
+// Every request carries an API key: the admin key is this run's ADMIN_API_KEY (made up here unless
+// set), and it creates an ingest+read key that sends the usage and reads it back.
 'use strict';
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -20,7 +23,9 @@ const config = loadConfig({
   CATALOG_FILE: path.join(__dirname, 'demo-catalog.json'),
   GATEWAY_PORT: process.env.GATEWAY_PORT || '0',
   LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
+  ADMIN_API_KEY: process.env.ADMIN_API_KEY || `msk_${crypto.randomBytes(32).toString('base64url')}`,
 });
+const adminKey = config.auth.bootstrapAdminKey;
 
 /** Sample usage: 250 API calls by 5 users, 40 LLM completions with varying token counts. */
 function sampleEvents(now) {
@@ -63,16 +68,16 @@ function expectedAmounts(events) {
   return { lines, total };
 }
 
-async function post(url, body) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function post(url, body, key) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
   const json = await res.json();
   if (!res.ok) throw new Error(`POST ${url}: ${res.status} ${JSON.stringify(json)}`);
   return json;
 }
 
-async function usage(base, meterId, start, end) {
+async function usage(base, meterId, start, end, key) {
   const q = new URLSearchParams({ customer_id: 'cus_acme', meter_id: meterId, start, end, window: 'minute' });
-  const res = await fetch(`${base}/usage?${q}`);
+  const res = await fetch(`${base}/usage?${q}`, { headers: { authorization: `Bearer ${key}` } });
   return res.json();
 }
 
@@ -109,8 +114,10 @@ async function main() {
     const now = Date.now();
     const periodStart = new Date(Math.floor((now - 60000) / 60000) * 60000);
     const events = sampleEvents(now);
+    const appKey = await post(`${app.url}/api-keys`, { name: 'demo app', scopes: ['ingest', 'read'] }, adminKey);
+    console.log(`\nCreated API key ${appKey.id} (${appKey.prefix}…, scopes ${appKey.scopes.join(', ')}) with the admin key (POST /api-keys).`);
     let ingested = 0;
-    for (let i = 0; i < events.length; i += 100) ingested += (await post(`${app.url}/events/ingest`, { events: events.slice(i, i + 100) })).ingested_count;
+    for (let i = 0; i < events.length; i += 100) ingested += (await post(`${app.url}/events/ingest`, { events: events.slice(i, i + 100) }, appKey.token)).ingested_count;
     console.log(`\nIngested ${ingested} events over HTTP (POST /events/ingest).`);
 
     const expected = expectedAmounts(events);
@@ -120,7 +127,7 @@ async function main() {
     const deadline = Date.now() + 60000;
     let rows;
     for (;;) {
-      rows = await Promise.all(Object.keys(expected.lines).map((id) => usage(app.url, id, start, end)));
+      rows = await Promise.all(Object.keys(expected.lines).map((id) => usage(app.url, id, start, end, appKey.token)));
       if (rows.every((r) => BigInt(r.total) === expected.lines[r.meter_id].usage)) break;
       if (Date.now() > deadline) throw new Error(`usage did not reach the sample totals: ${JSON.stringify(rows)}`);
       await new Promise((r) => setTimeout(r, 250));
@@ -128,7 +135,7 @@ async function main() {
     console.log(`\nUsage for cus_acme, ${start} .. ${end} (GET /usage):`);
     for (const r of rows) console.log(`  ${r.meter_id.padEnd(18)} total ${r.total.padStart(8)}   windows: ${r.windows.map((w) => `${w.start.slice(11, 16)}=${w.value}`).join(' ')}`);
 
-    const issued = await post(`${app.url}/billing/close`, { subscription_id: 'sub_acme_pro', period_start: start, period_end: end });
+    const issued = await post(`${app.url}/billing/close`, { subscription_id: 'sub_acme_pro', period_start: start, period_end: end }, adminKey);
     const invoice = await readInvoice(issued.id);
     console.log(`\nInvoice ${invoice.id} read back from the "${config.kafka.topicPrefix}invoices" topic (Avro via the schema registry):`);
     console.log(`  subscription ${invoice.subscription_id}, customer ${invoice.customer_id}, ${invoice.period_start} .. ${invoice.period_end}`);

@@ -36,16 +36,16 @@ describe('pipeline end to end', () => {
       // another customer's usage must not reach cus_acme's invoice
       { event_id: 'other-1', customer_id: 'cus_other', event_name: 'api_request', metadata: { user_id: 'x' } },
     ];
-    const ingest = await postJson(`${app.url}/events/ingest`, { events });
+    const ingest = await postJson(`${app.url}/events/ingest`, { events }, app.adminKey);
     expect(ingest).toEqual({ status: 200, body: { ingested_count: 148 } });
 
     const end = new Date(Math.ceil((Date.now() + 60000) / 60000) * 60000).toISOString();
     const usageOf = (meter: string) =>
-      getJson(`${app.url}/usage?customer_id=cus_acme&meter_id=${meter}&start=${start}&end=${end}`).then((r) => r.body.total as string);
+      getJson(`${app.url}/usage?customer_id=cus_acme&meter_id=${meter}&start=${start}&end=${end}`, app.adminKey).then((r) => r.body.total as string);
     await eventually(async () => ((await usageOf('mtr_api_calls')) === '130' && (await usageOf('mtr_tokens')) === '34008.5' ? true : undefined), 60000, 'usage');
     expect(await usageOf('mtr_active_users')).toBe('3');
 
-    const closed = await postJson(`${app.url}/billing/close`, { subscription_id: 'sub_acme_pro', period_start: start, period_end: end });
+    const closed = await postJson(`${app.url}/billing/close`, { subscription_id: 'sub_acme_pro', period_start: start, period_end: end }, app.adminKey);
     expect(closed.status).toBe(200);
 
     const [record] = await readTopic<Invoice>(app.config.kafka.brokers, app.config.registryUrl, `${app.config.kafka.topicPrefix}invoices`, 1);
@@ -64,7 +64,7 @@ describe('pipeline end to end', () => {
     expect(invoice.total).toBe('3131');
 
     // Closing the same period again returns the same invoice and emits nothing new.
-    const again = await postJson(`${app.url}/billing/close`, { subscription_id: 'sub_acme_pro', period_start: start, period_end: end });
+    const again = await postJson(`${app.url}/billing/close`, { subscription_id: 'sub_acme_pro', period_start: start, period_end: end }, app.adminKey);
     expect(again.body.id).toBe(invoice.id);
   });
 });

@@ -11,6 +11,7 @@ import { readTopic } from '../support/topic-reader';
 describe('event id deduplication', () => {
   const config = testConfig('dedup');
   const prefix = config.kafka.topicPrefix;
+  const adminKey = config.auth.bootstrapAdminKey;
   const customer = 'cus_dedup';
   const start = new Date(Date.now() - 600000).toISOString();
   const logger = createLogger('warn', 'test-dedup');
@@ -43,14 +44,14 @@ describe('event id deduplication', () => {
 
   async function tokens(url: string): Promise<string> {
     const end = new Date(Date.now() + 600000).toISOString();
-    return (await getJson(`${url}/usage?customer_id=${customer}&meter_id=mtr_tokens&start=${start}&end=${end}`)).body.total;
+    return (await getJson(`${url}/usage?customer_id=${customer}&meter_id=mtr_tokens&start=${start}&end=${end}`, adminKey)).body.total;
   }
 
   it('counts repeats once across HTTP resends, direct producers and a restart', async () => {
     let app = await startStandalone(config, logger);
     try {
-      expect((await postJson(`${app.url}/events/ingest`, { events: events(0, 100) })).status).toBe(200);
-      expect((await postJson(`${app.url}/events/ingest`, { events: events(50, 100) })).status).toBe(200); // 50 repeats
+      expect((await postJson(`${app.url}/events/ingest`, { events: events(0, 100) }, adminKey)).status).toBe(200);
+      expect((await postJson(`${app.url}/events/ingest`, { events: events(50, 100) }, adminKey)).status).toBe(200); // 50 repeats
       await produceDirect(events(0, 30)); // 30 more repeats, straight to Kafka
       // 150 distinct ids × 1.5 tokens
       await eventually(async () => ((await tokens(app.url)) === '225' ? true : undefined), 60000, 'tokens 225');
@@ -62,7 +63,7 @@ describe('event id deduplication', () => {
     app = await startStandalone(config, logger); // same topics, same ClickHouse data: a restart
     try {
       await produceDirect(events(100, 60)); // 50 repeats of ids routed before the restart, 10 new
-      await postJson(`${app.url}/events/ingest`, { events: events(0, 10) }); // 10 more repeats
+      await postJson(`${app.url}/events/ingest`, { events: events(0, 10) }, adminKey); // 10 more repeats
       await eventually(async () => ((await tokens(app.url)) === '240' ? true : undefined), 60000, 'tokens 240');
       await groupCaughtUp(config, `${prefix}meter-router`, `${prefix}events`);
       await new Promise((r) => setTimeout(r, 1500)); // a late double would have landed by now

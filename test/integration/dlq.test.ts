@@ -29,8 +29,8 @@ describe('events dead-letter queue', () => {
   const period = { start: new Date(Date.now() - 3600_000).toISOString(), end: new Date(Date.now() + 3600_000).toISOString() };
 
   const usage = async (meterId: string) =>
-    (await getJson(`${app.url}/usage?customer_id=${CUSTOMER}&meter_id=${meterId}&start=${period.start}&end=${period.end}`)).body;
-  const ingest = async (events: object[]) => expect(await postJson(`${app.url}/events/ingest`, { events })).toEqual({ status: 200, body: { ingested_count: events.length } });
+    (await getJson(`${app.url}/usage?customer_id=${CUSTOMER}&meter_id=${meterId}&start=${period.start}&end=${period.end}`, app.adminKey)).body;
+  const ingest = async (events: object[]) => expect(await postJson(`${app.url}/events/ingest`, { events }, app.adminKey)).toEqual({ status: 200, body: { ingested_count: events.length } });
   const readRaw = (topic: string, count: number) => readTopic<Buffer>(app.config.kafka.brokers, app.config.registryUrl, topic, count, { decode: false });
   const cli = (...args: string[]) => run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'dlq.js'), ...args], { cwd: REPO_ROOT, env: cliEnv, timeout: 60000 });
   const apiRequests = (ids: string[]) => ids.map((id, i) => ({ event_id: id, customer_id: CUSTOMER, event_name: 'api_request', metadata: { user_id: `u${i % 2}` } }));
@@ -167,5 +167,32 @@ describe('events dead-letter queue', () => {
       return Number(body.total) >= 6 ? body : undefined;
     }, 60000, 'the api_request event sent after the replay to be counted');
     expect(calls.total).toBe('6');
+  });
+
+  // What the --help text promises about replaying records the router had decoded.
+  it('does not count a replayed event again: the router remembers the ids of events a meter rejected', async () => {
+    // Counted by mtr_api_calls, rejected by mtr_active_users (no user_id).
+    await ingest([{ event_id: 'evt-no-user', customer_id: CUSTOMER, event_name: 'api_request', metadata: {} }]);
+    const calls = await eventually(async () => {
+      const body = await usage('mtr_api_calls');
+      return Number(body.total) >= 7 ? body : undefined;
+    }, 60000, 'the api_request without user_id to be counted');
+    expect(calls.total).toBe('7');
+    await eventually(routerCaughtUp, 60000, 'the router to commit the end of the events topic');
+    const missing = (await cli('list', '--code', 'METER_KEY_MISSING')).stdout.trim().split('\n');
+    expect(missing).toHaveLength(2);
+
+    // End offsets only move if the router writes something there (a record, with its commit marker).
+    const ends = async (topic: string) => (await admin.fetchTopicOffsets(topic)).map((p) => `${p.partition}:${p.high}`).sort();
+    const outputs = [dlqTopic, `${app.config.kafka.topicPrefix}meter.mtr_api_calls`, `${app.config.kafka.topicPrefix}meter.mtr_tokens`];
+    const before = await Promise.all(outputs.map(ends));
+
+    expect((await cli('replay', '--code', 'METER_KEY_MISSING')).stdout).toContain('replayed 2 record(s)');
+    const copies = (await readRaw(eventsTopic, 14)).filter((r) => text(r.headers, 'dlq-replayed-from') !== undefined);
+    expect(copies).toHaveLength(3); // the garbage replayed above, and these two
+    await eventually(routerCaughtUp, 60000, 'the router to commit the replayed records');
+
+    expect(await Promise.all(outputs.map(ends))).toEqual(before);
+    expect((await usage('mtr_api_calls')).total).toBe('7');
   });
 });

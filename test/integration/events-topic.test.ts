@@ -26,7 +26,7 @@ describe('events topic contract', () => {
           metadata: { method: 'GET', tokens: 150, ratio: 0.1, cached: false, big: '12345678901234.123456789012' },
         },
       ],
-    });
+    }, app.adminKey);
     expect(res).toEqual({ status: 200, body: { ingested_count: 1 } });
 
     const [record] = await readTopic<UsageEvent>(app.config.kafka.brokers, app.config.registryUrl, `${app.config.kafka.topicPrefix}events`, 1);

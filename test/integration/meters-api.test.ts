@@ -9,7 +9,7 @@ describe('meters API (dodopayments SDK)', () => {
 
   beforeAll(async () => {
     app = await startTestPipeline('meters');
-    client = new DodoPayments({ bearerToken: 'test-key', baseURL: app.url, maxRetries: 0 });
+    client = new DodoPayments({ bearerToken: app.adminKey, baseURL: app.url, maxRetries: 0 });
   });
   afterAll(async () => {
     await app?.stop();
@@ -70,16 +70,16 @@ describe('meters API (dodopayments SDK)', () => {
       measurement_unit: 'u',
       aggregation: { type: 'count' },
       filter: nested4,
-    });
+    }, app.adminKey);
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('VALIDATION_FAILED');
     expect(JSON.stringify(res.body.errors)).toMatch(/maximum depth is 3/);
 
-    const bad = await postJson(`${app.url}/meters`, { name: 'x', event_name: 'x', measurement_unit: 'u', aggregation: { type: 'sum' } });
+    const bad = await postJson(`${app.url}/meters`, { name: 'x', event_name: 'x', measurement_unit: 'u', aggregation: { type: 'sum' } }, app.adminKey);
     expect(bad.status).toBe(422);
     expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'aggregation.key' })]);
 
-    const missing = await getJson(`${app.url}/meters/mtr_missing`);
+    const missing = await getJson(`${app.url}/meters/mtr_missing`, app.adminKey);
     expect(missing.status).toBe(404);
     expect(missing.body.code).toBe('NOT_FOUND');
     await expect(client.meters.retrieve('mtr_missing')).rejects.toMatchObject({ status: 404 });
@@ -96,7 +96,7 @@ describe('meters API (dodopayments SDK)', () => {
           event_name: 'upload',
           metadata: { bytes: String(1000 + from + i), region: (from + i) % 2 === 0 ? 'eu' : 'us' },
         })),
-      });
+      }, app.adminKey);
     expect((await send(0, 50)).body.ingested_count).toBe(50);
     // These 50 are routed before the meter exists, so they must not count.
     const prefix = app.config.kafka.topicPrefix;
@@ -116,12 +116,12 @@ describe('meters API (dodopayments SDK)', () => {
 
     const end = new Date(Date.now() + 120000).toISOString();
     const total = await eventually(async () => {
-      const res = await getJson(`${app.url}/usage?customer_id=${customer}&meter_id=${meter.id}&start=${start}&end=${end}`);
+      const res = await getJson(`${app.url}/usage?customer_id=${customer}&meter_id=${meter.id}&start=${start}&end=${end}`, app.adminKey);
       return res.body.total === expected.toString() ? res.body.total : undefined;
     }, 60000, `usage ${expected}`);
     expect(total).toBe(expected.toString());
     // the existing api_calls meter keeps counting nothing of 'upload' events
-    const calls = await getJson(`${app.url}/usage?customer_id=${customer}&meter_id=mtr_api_calls&start=${start}&end=${end}`);
+    const calls = await getJson(`${app.url}/usage?customer_id=${customer}&meter_id=mtr_api_calls&start=${start}&end=${end}`, app.adminKey);
     expect(calls.body.total).toBe('0');
   });
 });

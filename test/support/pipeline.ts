@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,7 +7,15 @@ import { startStandalone, type Standalone } from '@meterstream/standalone';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 
-/** A configuration of our own: unique topic prefix, fresh embedded data directory, any free port. */
+/** A fresh token for ADMIN_API_KEY (what `generateToken` makes: msk_ and 32 random bytes). */
+export function newAdminKey(): string {
+  return `msk_${randomBytes(32).toString('base64url')}`;
+}
+
+/**
+ * A configuration of our own: unique topic prefix, fresh embedded data directory, any free port, a
+ * fresh ADMIN_API_KEY (config.auth.bootstrapAdminKey).
+ */
 export function testConfig(name: string, env: Record<string, string> = {}): MeterstreamConfig {
   const prefix = `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}.${name}.`;
   return loadConfig({
@@ -17,16 +26,19 @@ export function testConfig(name: string, env: Record<string, string> = {}): Mete
     AGGREGATOR_FLUSH_INTERVAL_MS: '200',
     CATALOG_FILE: path.join(REPO_ROOT, 'scripts', 'demo-catalog.json'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    ADMIN_API_KEY: newAdminKey(),
     ...env,
   });
 }
 
-export async function startTestPipeline(name: string, env: Record<string, string> = {}): Promise<Standalone & { config: MeterstreamConfig }> {
+/** The standalone pipeline on a testConfig; `adminKey` is its ADMIN_API_KEY (admin scope). */
+export async function startTestPipeline(name: string, env: Record<string, string> = {}): Promise<Standalone & { config: MeterstreamConfig; adminKey: string }> {
   const config = testConfig(name, env);
   const app = await startStandalone(config, createLogger(config.logLevel, `test-${name}`));
   return {
     ...app,
     config,
+    adminKey: config.auth.bootstrapAdminKey!,
     stop: async () => {
       await app.stop();
       if (!config.clickhouse.url) fs.rmSync(config.clickhouse.dataDir, { recursive: true, force: true });
@@ -34,13 +46,18 @@ export async function startTestPipeline(name: string, env: Record<string, string
   };
 }
 
-export async function postJson(url: string, body: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+/** Headers sending `key` as a bearer token; none without a key. */
+export function authHeader(key: string | undefined): Record<string, string> {
+  return key === undefined ? {} : { authorization: `Bearer ${key}` };
+}
+
+export async function postJson(url: string, body: unknown, key?: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...authHeader(key) }, body: JSON.stringify(body) });
   return { status: res.status, body: await res.json() };
 }
 
-export async function getJson(url: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(url);
+export async function getJson(url: string, key?: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { headers: authHeader(key) });
   return { status: res.status, body: await res.json() };
 }
 

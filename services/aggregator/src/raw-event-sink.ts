@@ -1,5 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
-import { metadataToJson, toClickHouseTime, type AvroCodec, type UsageEvent } from '@meterstream/common';
+import { invalidEvent, metadataToJson, toClickHouseTime, type AvroCodec, type UsageEvent } from '@meterstream/common';
 import type { SinkBuffer } from './durable-sink';
 
 export const EVENTS_TABLE = 'events';
@@ -17,13 +17,12 @@ export class RawEventBuffer implements SinkBuffer {
   }
 
   async add(message: KafkaMessage): Promise<boolean> {
-    if (!message.value) return false;
-    try {
-      this.pending.push({ event: await this.codec.decode<UsageEvent>(message.value), offset: message.offset });
-      return true;
-    } catch {
-      return false; // the router sends undecodable records to the DLQ
-    }
+    // Records the router sends to the DLQ (undecodable or invalid) are skipped here too. A registry
+    // that cannot be reached throws, and the batch is read again.
+    const decoded = await this.codec.decodeAs<UsageEvent>(message.value, 'usage-event');
+    if (!decoded.ok || invalidEvent(decoded.value)) return false;
+    this.pending.push({ event: decoded.value, offset: message.offset });
+    return true;
   }
 
   rows(source: { topic: string; partition: number }): Record<string, unknown>[] {

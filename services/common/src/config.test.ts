@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, redactConfig } from './config';
 
 const REPO_ROOT = path.resolve(__dirname, '../../..');
+const ADMIN_KEY = `msk_${'a1B2-c3_D4'.repeat(4)}`;
 
 /** The ConfigError loadConfig throws for env. */
 function configError(env: Record<string, string>): ConfigError {
@@ -30,6 +31,7 @@ describe('defaults', () => {
       catalogFile: undefined,
       router: { dedupWindowMinutes: 120 },
       aggregator: { windowSeconds: 60, flushIntervalMs: 500, flushMaxRecords: 50000 },
+      auth: { bootstrapAdminKey: undefined, rateLimitPerMinute: 6000 },
       logLevel: 'info',
     });
   });
@@ -67,6 +69,9 @@ describe('valid settings', () => {
       AGGREGATOR_WINDOW_SECONDS: '3600',
       AGGREGATOR_FLUSH_INTERVAL_MS: '10',
       AGGREGATOR_FLUSH_MAX_RECORDS: '1',
+      ROUTER_DEDUP_WINDOW_MINUTES: '30',
+      ADMIN_API_KEY: ADMIN_KEY,
+      RATE_LIMIT_PER_MINUTE: '50',
       LOG_LEVEL: 'debug',
     });
     expect(config).toEqual({
@@ -76,6 +81,8 @@ describe('valid settings', () => {
       gateway: { host: '0.0.0.0', port: 0 },
       catalogFile: '/tmp/catalog.json',
       aggregator: { windowSeconds: 3600, flushIntervalMs: 10, flushMaxRecords: 1 },
+      router: { dedupWindowMinutes: 30 },
+      auth: { bootstrapAdminKey: ADMIN_KEY, rateLimitPerMinute: 50 },
       logLevel: 'debug',
     });
   });
@@ -107,6 +114,8 @@ describe('invalid settings name the variable', () => {
     ['GATEWAY_PORT', '80a'],
     ['AGGREGATOR_WINDOW_SECONDS', '0'],
     ['AGGREGATOR_FLUSH_INTERVAL_MS', '9'],
+    ['RATE_LIMIT_PER_MINUTE', '0'],
+    ['RATE_LIMIT_PER_MINUTE', 'many'],
   ])('%s=%j', (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.variable).toBe(variable);
@@ -130,5 +139,35 @@ describe('empty broker list', () => {
   it('refuses a registry or ClickHouse URL without an http(s) scheme', () => {
     expect(configError({ SCHEMA_REGISTRY_URL: 'localhost:8081' }).variable).toBe('SCHEMA_REGISTRY_URL');
     expect(configError({ CLICKHOUSE_URL: 'localhost:8123' }).variable).toBe('CLICKHOUSE_URL');
+  });
+});
+
+describe('API keys', () => {
+  it.each([
+    ['without the msk_ prefix', `sk_${'x'.repeat(40)}`],
+    ['with 31 characters after the prefix', `msk_${'x'.repeat(31)}`],
+    ['with a space in it', `msk_${'x'.repeat(20)} ${'x'.repeat(20)}`],
+  ])('refuses ADMIN_API_KEY %s and never repeats its value', (_, value) => {
+    const error = configError({ ADMIN_API_KEY: value });
+    expect(error.variable).toBe('ADMIN_API_KEY');
+    expect(error.message).not.toContain(value.slice(4, 20));
+  });
+
+  it('accepts ADMIN_API_KEY with 32 characters after the prefix', () => {
+    const key = `msk_${'x'.repeat(32)}`;
+    expect(loadConfig({ ADMIN_API_KEY: key }).auth.bootstrapAdminKey).toBe(key);
+  });
+
+  it.each(['true', 'false', '1'])('refuses AUTH_DISABLED=%s: authentication cannot be switched off', (value) => {
+    expect(configError({ AUTH_DISABLED: value }).variable).toBe('AUTH_DISABLED');
+  });
+
+  it('masks the admin key and the ClickHouse password when printed', () => {
+    const config = loadConfig({ ADMIN_API_KEY: ADMIN_KEY, CLICKHOUSE_PASSWORD: 'secret' });
+    const printed = JSON.stringify(redactConfig(config));
+    expect(printed).not.toContain(ADMIN_KEY);
+    expect(printed).not.toContain('secret');
+    expect(redactConfig(config).auth.bootstrapAdminKey).toBe('<redacted>');
+    expect(redactConfig(loadConfig({})).auth.bootstrapAdminKey).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { API_KEY_MIN_SECRET_LENGTH, API_KEY_SECRET_PATTERN, API_KEY_TOKEN_PREFIX } from './domain/api-key';
 
 /** Every setting Meterstream reads, validated once at start. See README "Configuration". */
 export interface MeterstreamConfig {
@@ -25,6 +26,13 @@ export interface MeterstreamConfig {
   aggregator: { windowSeconds: number; flushIntervalMs: number; flushMaxRecords: number };
   /** Event-time window in which the router drops repeated event ids; older events go to the DLQ. */
   router: { dedupWindowMinutes: number };
+  /** API keys of the gateway (README "API keys"). */
+  auth: {
+    /** ADMIN_API_KEY: accepted as an admin key without being stored; unset: only stored keys work. */
+    bootstrapAdminKey: string | undefined;
+    /** RATE_LIMIT_PER_MINUTE: requests each API key may make per minute. */
+    rateLimitPerMinute: number;
+  };
   logLevel: string;
 }
 
@@ -68,6 +76,21 @@ function url(env: Env, name: string, fallback: string | undefined): string | und
   return raw.replace(/\/+$/, '');
 }
 
+/** ADMIN_API_KEY, checked without ever repeating its value in a message. */
+function bootstrapAdminKey(env: Env): string | undefined {
+  const raw = env.ADMIN_API_KEY;
+  if (raw === undefined || raw === '') return undefined;
+  if (!raw.startsWith(API_KEY_TOKEN_PREFIX)) throw new ConfigError('ADMIN_API_KEY', `must start with "${API_KEY_TOKEN_PREFIX}"`);
+  const secret = raw.slice(API_KEY_TOKEN_PREFIX.length);
+  if (secret.length < API_KEY_MIN_SECRET_LENGTH) {
+    throw new ConfigError('ADMIN_API_KEY', `needs at least ${API_KEY_MIN_SECRET_LENGTH} random characters after "${API_KEY_TOKEN_PREFIX}", got ${secret.length}`);
+  }
+  if (!API_KEY_SECRET_PATTERN.test(secret)) {
+    throw new ConfigError('ADMIN_API_KEY', 'may only use letters, digits and - . _ ~ + / = after the prefix');
+  }
+  return raw;
+}
+
 /** Reads and validates the configuration; throws ConfigError naming the offending variable. */
 export function loadConfig(env: Env = process.env): MeterstreamConfig {
   const brokers = str(env, 'KAFKA_BROKERS', '127.0.0.1:9092')
@@ -81,6 +104,9 @@ export function loadConfig(env: Env = process.env): MeterstreamConfig {
   const topicPrefix = str(env, 'TOPIC_PREFIX', '');
   if (!/^[A-Za-z0-9._-]*$/.test(topicPrefix)) {
     throw new ConfigError('TOPIC_PREFIX', 'only letters, digits, ".", "_" and "-" are allowed');
+  }
+  if (env.AUTH_DISABLED !== undefined && env.AUTH_DISABLED !== '') {
+    throw new ConfigError('AUTH_DISABLED', 'is not supported: every route requires an API key (set ADMIN_API_KEY or create keys with scripts/api-keys.js)');
   }
   return {
     kafka: {
@@ -109,6 +135,20 @@ export function loadConfig(env: Env = process.env): MeterstreamConfig {
       flushMaxRecords: int(env, 'AGGREGATOR_FLUSH_MAX_RECORDS', 50000, 1, 10000000),
     },
     router: { dedupWindowMinutes: int(env, 'ROUTER_DEDUP_WINDOW_MINUTES', 120, 1, 60 * 24 * 31) },
+    auth: {
+      bootstrapAdminKey: bootstrapAdminKey(env),
+      rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
+    },
     logLevel: str(env, 'LOG_LEVEL', 'info'),
+  };
+}
+
+/** The configuration with its secrets masked, for printing (`--check-config`). */
+export function redactConfig(config: MeterstreamConfig): MeterstreamConfig {
+  const mask = (value: string | undefined) => (value ? '<redacted>' : value);
+  return {
+    ...config,
+    clickhouse: { ...config.clickhouse, password: mask(config.clickhouse.password) ?? '' },
+    auth: { ...config.auth, bootstrapAdminKey: mask(config.auth.bootstrapAdminKey) },
   };
 }

@@ -11,6 +11,12 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, retryable: false },
   UNKNOWN_SUBSCRIPTION: { status: 404, retryable: false },
   INVOICE_ALREADY_EXISTS: { status: 409, retryable: false },
+  /** No API key, or one that is unknown or revoked. */
+  UNAUTHENTICATED: { status: 401, retryable: false },
+  /** A valid API key without the scope the route needs. */
+  FORBIDDEN: { status: 403, retryable: false },
+  /** The API key used up its requests for the current minute; retry after the Retry-After header. */
+  RATE_LIMITED: { status: 429, retryable: true },
   EVENT_BUS_UNAVAILABLE: { status: 503, retryable: true },
   WAREHOUSE_UNAVAILABLE: { status: 503, retryable: true },
   INTERNAL: { status: 500, retryable: true },

@@ -2,6 +2,7 @@ import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(level: string, name = 'meterstream'): Logger {
-  return pino({ name, level, base: { service: name } });
+/** A pino logger writing JSON lines to stdout, or to `destination` (a command line tool: stderr). */
+export function createLogger(level: string, name = 'meterstream', destination?: pino.DestinationStream): Logger {
+  return destination ? pino({ name, level, base: { service: name } }, destination) : pino({ name, level, base: { service: name } });
 }

@@ -1,14 +1,31 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { MeterstreamError, type Logger, type Warehouse } from '@meterstream/common';
+import type { ApiKeyCatalog } from './api-key-commands';
+import { ApiKeyIndex } from './api-key-index';
+import { installAuth } from './auth';
 import type { EventPublisher } from './event-publisher';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './event-validator';
+import { registerApiKeyRoutes } from './routes/api-keys';
 import { registerBillingRoutes, type BillingPort } from './routes/billing';
 import { registerEventRoutes } from './routes/events';
+import { registerEventQueryRoutes } from './routes/events-query';
+import { SeenEvents } from './seen-events';
 import { registerMeterRoutes, type MeterCatalog } from './routes/meters';
 import { registerUsageRoutes } from './routes/usage';
 
+/** API keys (invariant 6): every route but GET /healthz needs a key with the route's scope. */
+export interface GatewayAuth {
+  /** Where keys live: the catalog (kind api_keys), followed for lookups and written by /api-keys. */
+  keys: ApiKeyCatalog;
+  /** ADMIN_API_KEY: accepted as an admin key, never stored. */
+  bootstrapAdminKey?: string;
+  /** Requests per minute per key. */
+  rateLimitPerMinute: number;
+}
+
 export interface GatewayDeps {
   logger: Logger;
+  auth: GatewayAuth;
   publisher: EventPublisher;
   warehouse: Warehouse;
   meters: MeterCatalog;
@@ -24,7 +41,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof MeterstreamError) {
-      if (error.retryable) request.log.warn({ err: error }, 'request failed');
+      if (error.retryable && error.code !== 'RATE_LIMITED') request.log.warn({ err: error }, 'request failed');
       return reply.status(error.status).send(error.toJSON());
     }
     const fastifyError = error as { statusCode?: number; code?: string; message: string };
@@ -41,10 +58,21 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     return reply.status(500).send({ code: 'INTERNAL', message: 'internal error', retryable: true });
   });
 
+  // Before any route: from here on, registering a route without a scope throws.
+  const keys = new ApiKeyIndex(deps.auth.keys.store, deps.auth.bootstrapAdminKey);
+  app.addHook('onClose', async () => keys.close());
+  installAuth(app, { keys, rateLimitPerMinute: deps.auth.rateLimitPerMinute });
+  if (keys.size === 0 && !deps.auth.bootstrapAdminKey) {
+    deps.logger.warn('no API key exists: every request will be refused; set ADMIN_API_KEY or run node scripts/api-keys.js create');
+  }
+
   app.get('/healthz', async () => ({ status: 'ok' }));
-  registerEventRoutes(app, deps.publisher, deps.limits ?? DEFAULT_INGEST_LIMITS);
-  registerMeterRoutes(app, deps.meters, deps.businessId ?? 'bus_meterstream');
+  const businessId = deps.businessId ?? 'bus_meterstream';
+  registerEventRoutes(app, deps.publisher, new SeenEvents(deps.warehouse, deps.logger), deps.limits ?? DEFAULT_INGEST_LIMITS);
+  registerEventQueryRoutes(app, deps.warehouse, deps.meters.catalog.store, businessId);
+  registerMeterRoutes(app, deps.meters, businessId);
   registerUsageRoutes(app, deps.warehouse, deps.meters.catalog.store);
   if (deps.billing) registerBillingRoutes(app, deps.billing);
+  registerApiKeyRoutes(app, deps.auth.keys);
   return app;
 }

@@ -1,5 +1,19 @@
-import type { Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { MeterstreamError, type AvroCodec, type Topics, type UsageEvent } from '@meterstream/common';
+
+/**
+ * The gateway's producer: idempotent, acks=all, and bounded retries so that a request facing an
+ * unavailable Kafka fails within seconds with 503 instead of hanging (the client resends; repeats are
+ * dropped by event id).
+ */
+export function createEventProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+  });
+}
 
 /**
  * Publishes accepted events to `events` as Avro, keyed by customer id, with an idempotent producer and

@@ -1,16 +1,21 @@
-import { Partitioners } from 'kafkajs';
 import { connectPlatform, openWarehouse, runService } from '@meterstream/common';
 import { buildGateway } from './app';
-import { EventPublisher } from './event-publisher';
+import { createEventProducer, EventPublisher } from './event-publisher';
 
 // Distributed mode: the gateway alone. Billing routes are served where billing runs.
 runService('gateway', async (config, logger) => {
   const warehouse = await openWarehouse(config);
   const platform = await connectPlatform(config, logger, 'gateway');
   const { kafka, codec, topics } = platform;
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = createEventProducer(kafka);
   await producer.connect();
-  const app = buildGateway({ logger, publisher: new EventPublisher(producer, codec, topics), warehouse, meters: platform });
+  const app = buildGateway({
+    logger,
+    auth: { keys: platform.catalog, ...config.auth },
+    publisher: new EventPublisher(producer, codec, topics),
+    warehouse,
+    meters: platform,
+  });
   await app.listen({ host: config.gateway.host, port: config.gateway.port });
   return async () => {
     await app.close();

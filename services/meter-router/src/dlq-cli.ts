@@ -17,19 +17,25 @@ Commands:
 
 Options:
   --code CODE   Only records with this dlq-code (UNDECODABLE, METER_KEY_MISSING,
-                METER_VALUE_NOT_NUMERIC).
+                METER_VALUE_NOT_NUMERIC, EVENT_OUTSIDE_DEDUP_WINDOW).
   --limit N     list: print at most N records.
   --dry-run     replay: print what would be replayed, produce nothing.
   -h, --help    This text.
 
-Replay is meant for records whose cause was fixed upstream (a meter corrected, a schema registered
-again), so that the same bytes now go through. Know what it does before running it:
-  - A replayed event is routed again to every meter that matches it, including meters that already
-    counted it the first time (an api_request without user_id is counted by a count meter and
-    rejected by a unique_count meter). It then counts ONCE MORE in those meters: nothing deduplicates
-    events by event_id yet. Check what else matched before replaying.
-  - A record that still cannot be used goes to the DLQ again, as a new DLQ record.
-  - Replay keeps no memory: running it twice replays the same records twice.
+Replay is meant for records whose cause was fixed upstream, so that the same bytes now go through
+(a schema registered again, a router fixed to read them). What it does today, honestly:
+  - The router deduplicates by event_id within ROUTER_DEDUP_WINDOW_MINUTES of event time (default
+    120) and remembers every event it decoded, also one that a meter then rejected. A replayed
+    METER_KEY_MISSING or METER_VALUE_NOT_NUMERIC record is therefore dropped as a repeat inside the
+    window, and sent to the DLQ as EVENT_OUTSIDE_DEDUP_WINDOW after it. It counts nowhere: not in a
+    corrected meter (a corrected meter is a new meter), and not again in the meters that counted it
+    the first time. Replay does not fix those; to bill that usage, send corrected events with new
+    event ids.
+  - An UNDECODABLE record was never decoded, so the router routes its replay if the bytes now decode
+    and the event time is inside the window; otherwise the replay goes to the DLQ again, as a new
+    DLQ record.
+  - Replay keeps no memory: running it twice produces the records twice (the router then drops the
+    second copy of an event it decoded).
 
 Environment: KAFKA_BROKERS, TOPIC_PREFIX (see README, Configuration).
 Exit codes: 0 ok, 2 usage or configuration error, 1 failure.
@@ -60,14 +66,20 @@ function header(headers: IHeaders | undefined, name: string): string {
   return first === undefined ? '' : first.toString();
 }
 
-/** Every committed record of `topic` below the end offsets taken at start, by partition and offset. */
-export async function readDlq(kafka: Kafka, topic: string): Promise<DlqRecord[]> {
+async function endOffsets(kafka: Kafka, topic: string) {
   const admin = kafka.admin();
   await admin.connect();
-  const ends = await (async () => {
+  try {
     if (!(await admin.listTopics()).includes(topic)) throw new Error(`topic ${topic} does not exist (is TOPIC_PREFIX right?)`);
-    return admin.fetchTopicOffsets(topic);
-  })().finally(() => admin.disconnect());
+    return await admin.fetchTopicOffsets(topic);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Every committed record of `topic` below the end offsets taken at start, by partition and offset. */
+export async function readDlq(kafka: Kafka, topic: string): Promise<DlqRecord[]> {
+  const ends = await endOffsets(kafka, topic);
   const endOf = new Map(ends.map((p) => [p.partition, BigInt(p.high)]));
   // Partitions still to read, with the last offset to reach (it may be a transaction marker).
   const pending = new Map(ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high) - 1n]));

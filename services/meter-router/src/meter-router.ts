@@ -1,5 +1,5 @@
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
-import { dlqMessage, ensureTopics, type AvroCodec, type CatalogLog, type Logger, type MeterstreamConfig, type Topics, type UsageEvent } from '@meterstream/common';
+import { dlqMessage, ensureTopics, invalidEvent, type AvroCodec, type CatalogLog, type Logger, type MeterstreamConfig, type Topics, type UsageEvent } from '@meterstream/common';
 import { restoreDedupWindow } from './dedup-changelog';
 import type { DedupWindow } from './dedup-window';
 import { extractMeterRecord } from './record-extractor';
@@ -134,12 +134,16 @@ export class MeterRouter {
       out.set(topic, list);
     };
     for (const message of batch.messages) {
-      const source = { topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key, value: message.value };
-      let event: UsageEvent;
-      try {
-        event = await this.deps.codec.decode<UsageEvent>(message.value ?? Buffer.alloc(0));
-      } catch (err) {
-        push(this.deps.topics.eventsDlq, dlqMessage(source, 'UNDECODABLE', `not a registered Avro UsageEvent: ${(err as Error).message}`));
+      const source = { topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers, timestamp: message.timestamp };
+      const decoded = await this.deps.codec.decodeAs<UsageEvent>(message.value, 'usage-event');
+      if (!decoded.ok) {
+        push(this.deps.topics.eventsDlq, dlqMessage(source, 'UNDECODABLE', decoded.reason));
+        continue;
+      }
+      const event = decoded.value;
+      const invalid = invalidEvent(event);
+      if (invalid) {
+        push(this.deps.topics.eventsDlq, dlqMessage(source, 'INVALID_EVENT', invalid));
         continue;
       }
       if (window.has(event.event_id) || routed.has(event.event_id)) continue; // a repeat: counted already
@@ -184,3 +188,4 @@ export class MeterRouter {
     log.debug({ records: batch.messages.length, out: topicMessages.length }, 'batch routed');
   }
 }
+

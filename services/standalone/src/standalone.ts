@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { Partitioners } from 'kafkajs';
 import {
   connectPlatform,
   openWarehouse,
@@ -10,7 +9,7 @@ import {
 } from '@meterstream/common';
 import { Aggregator } from '@meterstream/aggregator';
 import { Billing } from '@meterstream/billing';
-import { buildGateway, EventPublisher } from '@meterstream/gateway';
+import { buildGateway, createEventProducer, EventPublisher } from '@meterstream/gateway';
 import { MeterRouter } from '@meterstream/meter-router';
 
 export interface Standalone {
@@ -67,11 +66,12 @@ export async function startStandalone(config: MeterstreamConfig, logger: Logger)
     await billing.start();
     stops.push(() => billing.stop());
 
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = createEventProducer(kafka);
     await producer.connect();
     stops.push(() => producer.disconnect());
     const gateway = buildGateway({
       logger: logger.child({ service: 'gateway' }),
+      auth: { keys: catalog, ...config.auth },
       publisher: new EventPublisher(producer, codec, topics),
       warehouse,
       meters: platform,

@@ -47,4 +47,40 @@ export class AvroCodec {
   async decode<T>(buffer: Buffer): Promise<T> {
     return (await this.registry.decode(buffer)) as T;
   }
+
+  /**
+   * Decodes a message into one of our schemas (the writer's schema is resolved into ours, so a message
+   * written with an incompatible schema is refused). Bytes that cannot be decoded give
+   * `{ ok: false, reason }`; a registry that cannot be reached throws, so that the caller retries
+   * instead of discarding a good message.
+   */
+  async decodeAs<T>(buffer: Buffer | null, schema: SchemaName): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
+    if (!buffer || buffer.length < 5 || buffer[0] !== 0) {
+      const first = buffer && buffer.length > 0 ? `0x${buffer[0].toString(16).padStart(2, '0')}` : 'none';
+      return { ok: false, reason: `not Confluent-framed Avro (${buffer?.length ?? 0} bytes, magic byte ${first}, expected 0x00)` };
+    }
+    try {
+      const readerSchema = this.readers.get(schema) ?? JSON.parse(readSchema(schema));
+      this.readers.set(schema, readerSchema);
+      const value = (await this.registry.decode(buffer, { [SchemaType.AVRO]: { readerSchema } })) as T;
+      return { ok: true, value };
+    } catch (err) {
+      if (registryUnavailable(err)) throw err;
+      const status = (err as { status?: number }).status;
+      const reason = status === 404 ? `schema id ${buffer.readUInt32BE(1)} is not in the registry` : (err as Error).message;
+      return { ok: false, reason: `not a ${schema} record: ${reason}` };
+    }
+  }
+
+  private readonly readers = new Map<SchemaName, unknown>();
+}
+
+const NETWORK_ERRORS = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|socket hang up|timeout/i;
+
+/** True for failures of the registry itself (unreachable, 5xx, 429), as opposed to bad input. */
+export function registryUnavailable(err: unknown): boolean {
+  const status = (err as { status?: number }).status;
+  if (typeof status === 'number') return status >= 500 || status === 429 || status === 0;
+  const code = (err as { code?: string }).code ?? '';
+  return NETWORK_ERRORS.test(code) || NETWORK_ERRORS.test((err as Error)?.message ?? '');
 }

@@ -1,3 +1,4 @@
+import type { ApiKey } from './api-key';
 import type { Meter } from './meter';
 
 /** Dodo's usage-based price: a fixed fee plus, per meter, a price per unit over a free threshold. */
@@ -37,7 +38,7 @@ export interface Subscription {
   start: string;
 }
 
-export const CATALOG_KINDS = ['meters', 'products', 'customers', 'subscriptions'] as const;
+export const CATALOG_KINDS = ['meters', 'products', 'customers', 'subscriptions', 'api_keys'] as const;
 export type CatalogKind = (typeof CATALOG_KINDS)[number];
 
 export interface CatalogObjects {
@@ -45,6 +46,8 @@ export interface CatalogObjects {
   products: Product;
   customers: Customer;
   subscriptions: Subscription;
+  /** Hashed API keys of the gateway (never the tokens). */
+  api_keys: ApiKey;
 }
 
 /** The catalog as every service sees it: the latest version of each object, followed live. */

@@ -40,3 +40,13 @@ export function metadataToJson(metadata: Record<string, MetadataValue>): Record<
   }
   return out;
 }
+
+/** What makes a decoded event unusable (a record written with another, compatible schema), if anything. */
+export function invalidEvent(event: UsageEvent): string | undefined {
+  for (const field of ['event_id', 'customer_id', 'event_name'] as const) {
+    if (typeof event[field] !== 'string' || event[field].length === 0) return `${field} must be a non-empty string`;
+  }
+  if (!Number.isFinite(event.timestamp)) return 'timestamp must be epoch milliseconds';
+  if (typeof event.metadata !== 'object' || event.metadata === null) return 'metadata must be a map';
+  return undefined;
+}

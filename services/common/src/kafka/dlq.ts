@@ -1,4 +1,4 @@
-import type { Message } from 'kafkajs';
+import type { IHeaders, Message } from 'kafkajs';
 
 export interface DlqSource {
   topic: string;
@@ -6,6 +6,9 @@ export interface DlqSource {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
+  /** The original record's headers and timestamp, kept on the DLQ record. */
+  headers?: IHeaders;
+  timestamp?: string;
 }
 
 /** Header names on events.dlq records; the value is the original bytes, unchanged. */
@@ -21,7 +24,9 @@ export function dlqMessage(source: DlqSource, code: string, reason: string): Mes
   return {
     key: source.key,
     value: source.value,
+    timestamp: source.timestamp,
     headers: {
+      ...source.headers,
       [DLQ_HEADERS.code]: code,
       [DLQ_HEADERS.reason]: reason,
       [DLQ_HEADERS.topic]: source.topic,

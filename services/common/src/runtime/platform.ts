@@ -2,7 +2,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { AvroCodec } from '../avro/avro-codec';
 import { CatalogLog } from '../catalog/catalog-log';
 import { loadCatalogFile, seedCatalog } from '../catalog/file-catalog';
-import { loadConfig, type MeterstreamConfig } from '../config';
+import { loadConfig, redactConfig, type MeterstreamConfig } from '../config';
 import { CATALOG_KINDS } from '../domain/catalog';
 import type { Meter } from '../domain/meter';
 import { createKafka, ensureTopics } from '../kafka/kafka-client';
@@ -86,7 +86,7 @@ export function stopOnSignals(logger: Logger, stop: () => Promise<void>): void {
 
 /**
  * The composition root shared by every service's main.ts: reads the configuration (`--check-config`
- * prints it and exits), builds the service with `start`, and stops it on SIGTERM or SIGINT.
+ * prints it, secrets masked, and exits), builds the service with `start`, and stops it on SIGTERM or SIGINT.
  */
 export function runService(name: string, start: (config: MeterstreamConfig, logger: Logger) => Promise<() => Promise<void>>): void {
   let config: MeterstreamConfig;
@@ -97,7 +97,7 @@ export function runService(name: string, start: (config: MeterstreamConfig, logg
     process.exit(2);
   }
   if (process.argv.includes('--check-config')) {
-    console.log(JSON.stringify(config, null, 2));
+    console.log(JSON.stringify(redactConfig(config), null, 2));
     return;
   }
   const logger = createLogger(config.logLevel, name);

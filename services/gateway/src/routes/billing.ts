@@ -13,7 +13,7 @@ interface CloseBody {
 
 /** Closes one subscription's period on demand and returns its invoice (admin operation). */
 export function registerBillingRoutes(app: FastifyInstance, billing: BillingPort): void {
-  app.post<{ Body: CloseBody }>('/billing/close', async (request) => {
+  app.post<{ Body: CloseBody }>('/billing/close', { config: { scope: 'admin' } }, async (request) => {
     const body = request.body ?? {};
     const start = body.period_start ? parseIsoTime(body.period_start) : undefined;
     const end = body.period_end ? parseIsoTime(body.period_end) : undefined;

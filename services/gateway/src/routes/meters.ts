@@ -22,7 +22,7 @@ export function registerMeterRoutes(app: FastifyInstance, deps: MeterCatalog, bu
     return meter;
   };
 
-  app.post('/meters', async (request) => {
+  app.post('/meters', { config: { scope: 'admin' } }, async (request) => {
     const checked = validateMeterInput(request.body, newMeterId(), new Date().toISOString());
     if (!checked.ok) throw new MeterstreamError('VALIDATION_FAILED', 'invalid meter', checked.errors);
     await deps.provisionMeter(checked.meter);
@@ -30,7 +30,7 @@ export function registerMeterRoutes(app: FastifyInstance, deps: MeterCatalog, bu
     return show(checked.meter);
   });
 
-  app.get<{ Querystring: PageQuery & { archived?: string } }>('/meters', async (request) => {
+  app.get<{ Querystring: PageQuery & { archived?: string } }>('/meters', { config: { scope: 'read' } }, async (request) => {
     const { archived } = request.query;
     if (archived !== undefined && archived !== 'true' && archived !== 'false') {
       throw new MeterstreamError('VALIDATION_FAILED', 'archived must be true or false', [{ field: 'archived', message: 'must be true or false' }]);
@@ -43,7 +43,7 @@ export function registerMeterRoutes(app: FastifyInstance, deps: MeterCatalog, bu
     return pageOf(meters.map(show), request.query);
   });
 
-  app.get<{ Params: { id: string } }>('/meters/:id', async (request) => show(find(request.params.id)));
+  app.get<{ Params: { id: string } }>('/meters/:id', { config: { scope: 'read' } }, async (request) => show(find(request.params.id)));
 
   const setArchived = (archived: boolean) => async (request: { params: { id: string } }, reply: { status(code: number): { send(): unknown } }) => {
     const meter = find(request.params.id);
@@ -52,6 +52,6 @@ export function registerMeterRoutes(app: FastifyInstance, deps: MeterCatalog, bu
     }
     return reply.status(204).send();
   };
-  app.delete<{ Params: { id: string } }>('/meters/:id', setArchived(true));
-  app.post<{ Params: { id: string } }>('/meters/:id/unarchive', setArchived(false));
+  app.delete<{ Params: { id: string } }>('/meters/:id', { config: { scope: 'admin' } }, setArchived(true));
+  app.post<{ Params: { id: string } }>('/meters/:id/unarchive', { config: { scope: 'admin' } }, setArchived(false));
 }

@@ -25,7 +25,7 @@ const normalize = (text: string) => decimalText(new Decimal(text));
 
 /** Real-time usage of one meter for one customer, merged from the aggregator's windowed totals. */
 export function registerUsageRoutes(app: FastifyInstance, warehouse: Warehouse, catalog: CatalogView): void {
-  app.get<{ Querystring: UsageQuery }>('/usage', async (request) => {
+  app.get<{ Querystring: UsageQuery }>('/usage', { config: { scope: 'read' } }, async (request) => {
     const q = request.query;
     const problems: { field: string; message: string }[] = [];
     if (!q.customer_id) problems.push({ field: 'customer_id', message: 'required' });

@@ -1,0 +1,62 @@
+import { toClickHouseTime } from '../time';
+import type { BuiltQuery } from './usage-queries';
+
+export interface EventScope {
+  customerId?: string;
+  eventName?: string;
+  /** Inclusive, epoch ms. */
+  start?: number;
+  /** Exclusive, epoch ms. */
+  end?: number;
+}
+
+export interface EventRow {
+  event_id: string;
+  customer_id: string;
+  event_name: string;
+  timestamp: string;
+  metadata: string;
+}
+
+const COLUMNS = 'event_id, customer_id, event_name, timestamp, metadata';
+
+/**
+ * A page of raw events, newest first, one row per event id (the table deduplicates at merge time; LIMIT
+ * 1 BY does it at read time).
+ */
+export function eventsPageQuery(scope: EventScope, limit: number, offset: number): BuiltQuery {
+  const where: string[] = [];
+  const params: BuiltQuery['params'] = { limit, offset };
+  if (scope.customerId !== undefined) {
+    where.push('customer_id = {customer_id:String}');
+    params.customer_id = scope.customerId;
+  }
+  if (scope.eventName !== undefined) {
+    where.push('event_name = {event_name:String}');
+    params.event_name = scope.eventName;
+  }
+  if (scope.start !== undefined) {
+    where.push("timestamp >= {start:DateTime64(3, 'UTC')}");
+    params.start = toClickHouseTime(scope.start);
+  }
+  if (scope.end !== undefined) {
+    where.push("timestamp < {end:DateTime64(3, 'UTC')}");
+    params.end = toClickHouseTime(scope.end);
+  }
+  return {
+    query: `SELECT ${COLUMNS} FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
+ORDER BY timestamp DESC, event_id ASC
+LIMIT 1 BY event_id
+LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+    params,
+  };
+}
+
+export function eventByIdQuery(eventId: string): BuiltQuery {
+  return { query: `SELECT ${COLUMNS} FROM events WHERE event_id = {event_id:String} LIMIT 1`, params: { event_id: eventId } };
+}
+
+/** The ids among `eventIds` that the events table already holds. */
+export function knownEventIdsQuery(eventIds: readonly string[]): BuiltQuery {
+  return { query: 'SELECT DISTINCT event_id FROM events WHERE event_id IN {ids:Array(String)}', params: { ids: [...eventIds] } };
+}

@@ -1,0 +1,97 @@
+import type { FastifyInstance } from 'fastify';
+import {
+  MeterstreamError,
+  compileFilter,
+  eventByIdQuery,
+  eventsPageQuery,
+  parseIsoTime,
+  type CatalogView,
+  type EventRow,
+  type EventScope,
+  type MetadataValue,
+  type Warehouse,
+} from '@meterstream/common';
+import { pageWindow, type PageQuery } from '../pagination';
+
+interface EventListQuery extends PageQuery {
+  customer_id?: string;
+  event_name?: string;
+  meter_id?: string;
+  start?: string;
+  end?: string;
+}
+
+/** Rows scanned at most to answer one page filtered by a meter's filter. */
+export const MAX_FILTER_SCAN_ROWS = 200000;
+const SCAN_CHUNK = 5000;
+
+/** Dodo's events listing and retrieval, from the ClickHouse events table (the raw event sink). */
+export function registerEventQueryRoutes(app: FastifyInstance, warehouse: Warehouse, catalog: CatalogView, businessId: string): void {
+  const show = (row: EventRow) => ({
+    business_id: businessId,
+    customer_id: row.customer_id,
+    event_id: row.event_id,
+    event_name: row.event_name,
+    timestamp: new Date(row.timestamp).toISOString(),
+    metadata: JSON.parse(row.metadata) as Record<string, string | number | boolean>,
+  });
+
+  app.get<{ Querystring: EventListQuery }>('/events', { config: { scope: 'read' } }, async (request) => {
+    const q = request.query;
+    const { size, offset } = pageWindow(q);
+    const scope: EventScope = { customerId: q.customer_id || undefined, eventName: q.event_name || undefined };
+    for (const field of ['start', 'end'] as const) {
+      if (q[field] === undefined) continue;
+      const ms = parseIsoTime(q[field]!);
+      if (ms === undefined) throw new MeterstreamError('VALIDATION_FAILED', `${field} must be an ISO 8601 date-time`, [{ field, message: 'ISO 8601 date-time' }]);
+      scope[field] = ms;
+    }
+    if (!q.meter_id) {
+      const { query, params } = eventsPageQuery(scope, size, offset);
+      return { items: (await warehouse.query<EventRow>(query, params)).map(show) };
+    }
+
+    const meter = catalog.get('meters', q.meter_id);
+    if (!meter) throw new MeterstreamError('NOT_FOUND', `meter ${q.meter_id} does not exist`);
+    if (scope.eventName !== undefined && scope.eventName !== meter.event_name) {
+      throw new MeterstreamError('VALIDATION_FAILED', `event_name must match the meter's event name "${meter.event_name}"`, [
+        { field: 'event_name', message: `meter ${meter.id} counts "${meter.event_name}"` },
+      ]);
+    }
+    scope.eventName = meter.event_name;
+    if (!meter.filter) {
+      const { query, params } = eventsPageQuery(scope, size, offset);
+      return { items: (await warehouse.query<EventRow>(query, params)).map(show) };
+    }
+    // The meter's filter runs here with the router's own engine, so the listing shows exactly the
+    // events the meter counts. Rows are scanned in chunks, newest first, up to MAX_FILTER_SCAN_ROWS.
+    const matches = compileFilter(meter.filter);
+    const items: EventRow[] = [];
+    let skipped = 0;
+    for (let scanned = 0; scanned < MAX_FILTER_SCAN_ROWS && items.length < size; scanned += SCAN_CHUNK) {
+      const { query, params } = eventsPageQuery(scope, SCAN_CHUNK, scanned);
+      const rows = await warehouse.query<EventRow>(query, params);
+      for (const row of rows) {
+        if (!matches(toMetadata(JSON.parse(row.metadata)))) continue;
+        if (skipped < offset) skipped++;
+        else if (items.length < size) items.push(row);
+      }
+      if (rows.length < SCAN_CHUNK) break;
+    }
+    return { items: items.map(show) };
+  });
+
+  app.get<{ Params: { event_id: string } }>('/events/:event_id', { config: { scope: 'read' } }, async (request) => {
+    const { query, params } = eventByIdQuery(request.params.event_id);
+    const [row] = await warehouse.query<EventRow>(query, params);
+    if (!row) throw new MeterstreamError('NOT_FOUND', `event ${request.params.event_id} does not exist`);
+    return show(row);
+  });
+}
+
+/** Stored metadata (JSON) back to the form filters read: numbers become exact decimal text. */
+function toMetadata(json: Record<string, string | number | boolean>): Record<string, MetadataValue> {
+  const out: Record<string, MetadataValue> = {};
+  for (const [key, value] of Object.entries(json)) out[key] = typeof value === 'number' ? { decimal: String(value) } : value;
+  return out;
+}

@@ -1,0 +1,43 @@
+import { knownEventIdsQuery, type Logger, type UsageEvent, type Warehouse } from '@meterstream/common';
+
+/**
+ * Which event ids were accepted before, for Dodo's idempotent ingest ("an event_id seen before is
+ * ignored and not counted in ingested_count"): the ClickHouse events table, plus the ids this gateway
+ * published recently (the raw event sink lags by up to a flush interval). Counting exactness does not
+ * rest on this: the router drops repeated ids in any case. Two gateways receiving the same new id at
+ * the same moment may both report it as ingested; it still counts once.
+ */
+export class SeenEvents {
+  private readonly recent = new Set<string>();
+
+  constructor(
+    private readonly warehouse: Warehouse,
+    private readonly logger: Logger,
+    private readonly capacity = 500000,
+  ) {}
+
+  /** The events whose ids were not accepted before. */
+  async unseen(events: readonly UsageEvent[]): Promise<UsageEvent[]> {
+    const candidates = events.filter((e) => !this.recent.has(e.event_id));
+    if (candidates.length === 0) return [];
+    let known: Set<string>;
+    try {
+      const { query, params } = knownEventIdsQuery(candidates.map((e) => e.event_id));
+      known = new Set((await this.warehouse.query<{ event_id: string }>(query, params)).map((r) => r.event_id));
+    } catch (err) {
+      // Ingest stays available; the router still drops repeats, only ingested_count may overstate.
+      this.logger.warn({ err }, 'could not look up known event ids');
+      known = new Set();
+    }
+    return candidates.filter((e) => !known.has(e.event_id));
+  }
+
+  remember(events: readonly UsageEvent[]): void {
+    for (const event of events) this.recent.add(event.event_id);
+    // A Set iterates in insertion order: drop the oldest ids beyond capacity.
+    for (const id of this.recent) {
+      if (this.recent.size <= this.capacity) break;
+      this.recent.delete(id);
+    }
+  }
+}
