@@ -68,6 +68,24 @@ describe(`warehouse (${process.env.CLICKHOUSE_URL ? 'server' : 'embedded'})`, ()
     ]);
   });
 
+  it('serves the documented usage views from the same partials', async () => {
+    const rows = await warehouse.query<Record<string, string>>(
+      `SELECT toString(window_start) AS w, toString(records) AS records, toString(sum_value) AS sum_value, toString(max_value) AS max_value,
+        toString(last_value) AS last_value, toString(unique_count) AS unique_count
+       FROM usage_by_window WHERE meter_id = {m:String} AND customer_id = {c:String} ORDER BY window_start`,
+      { m: meter, c: "cus_o'brien" },
+    );
+    expect(rows.map((r) => [r.records, r.sum_value, r.max_value, r.last_value, r.unique_count])).toEqual([
+      ['5', '12345678901234.123456789013', '12345678901234.123456789012', '0.000000000001', '3'],
+      ['1', '7', '7', '7', '1'],
+    ]);
+    const [day] = await warehouse.query<{ unique_count: string }>(
+      'SELECT toString(unique_count) AS unique_count FROM usage_by_day WHERE meter_id = {m:String} AND customer_id = {c:String} AND day = toDate({d:String})',
+      { m: meter, c: "cus_o'brien", d: '2026-01-31' },
+    );
+    expect(day.unique_count).toBe('3');
+  });
+
   it('breaks ties of last by the greater event id', async () => {
     const tie = `${meter}_tie`;
     await warehouse.insert('meter_usage', [

@@ -1,5 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import type { Logger, Warehouse } from '@meterstream/common';
+import { toClickHouseTime, type Logger, type Warehouse } from '@meterstream/common';
 
 /** What a sink buffers for one partition between two flushes. */
 export interface SinkBuffer {
@@ -35,6 +35,10 @@ interface PartitionState {
   next: bigint;
   /** Offset after the last buffered record. */
   end: bigint;
+  /** Offset after the last record fetched, transaction markers included. */
+  fetched: bigint;
+  /** durable offset last written to sink_progress. */
+  reported: bigint;
   buffer: SinkBuffer;
   lock: Promise<void>;
 }
@@ -74,6 +78,15 @@ export class DurableSink {
       heartbeatInterval: 1000,
     });
     consumer.on(consumer.events.GROUP_JOIN, () => this.states.clear());
+    // Fires for every fetched batch, also for one holding only transaction markers (or aborted
+    // records), which eachBatch never sees: the fetch position that tells a drained partition from one
+    // still behind. Batches with records advance `end` in onBatch instead.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize !== 0) return;
+      const state = this.states.get(key(payload.topic, payload.partition));
+      const fetched = BigInt(payload.lastOffset) + 1n;
+      if (state && fetched > state.fetched) state.fetched = fetched;
+    });
     return consumer;
   }
 
@@ -117,9 +130,24 @@ export class DurableSink {
     await this.consumer.disconnect();
   }
 
-  /** Flushes every partition with buffered records. */
+  /** Flushes every partition with buffered records, then reports durable progress. */
   async flushAll(): Promise<void> {
-    await Promise.all([...this.states.values()].map((state) => this.withLock(state, () => this.flush(state))));
+    const states = [...this.states.values()];
+    await Promise.all(states.map((state) => this.withLock(state, () => this.flush(state))));
+    const progress: Record<string, unknown>[] = [];
+    for (const state of states) {
+      // Nothing buffered and the fetch position beyond it: the records between were markers.
+      if (state.end === state.next && state.fetched > state.next) state.next = state.end = state.fetched;
+      if (state.next !== state.reported) {
+        progress.push({ sink: this.options.name, topic: state.topic, partition: state.partition, durable_offset: state.next.toString(), updated_at: toClickHouseTime(Date.now()) });
+      }
+    }
+    if (progress.length === 0) return;
+    await this.options.warehouse.insert('sink_progress', progress);
+    for (const row of progress) {
+      const state = this.states.get(key(row.topic as string, row.partition as number));
+      if (state) state.reported = BigInt(row.durable_offset as string);
+    }
   }
 
   private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -147,7 +175,16 @@ export class DurableSink {
     const rows = await this.options.warehouse.query<{ partition: number; next_offset: string }>(this.options.progressSql, { topic });
     const stored = rows.find((r) => Number(r.partition) === partition);
     const next = stored ? BigInt(stored.next_offset) : 0n;
-    const state: PartitionState = { topic, partition, next, end: next, buffer: this.options.newBuffer(topic, partition), lock: Promise.resolve() };
+    const state: PartitionState = {
+      topic,
+      partition,
+      next,
+      end: next,
+      fetched: next,
+      reported: -1n,
+      buffer: this.options.newBuffer(topic, partition),
+      lock: Promise.resolve(),
+    };
     this.states.set(key(topic, partition), state);
     this.options.logger.info({ topic, partition, resumeOffset: next.toString() }, 'partition progress loaded');
     return state;

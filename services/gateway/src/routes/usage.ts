@@ -54,7 +54,19 @@ export function registerUsageRoutes(app: FastifyInstance, warehouse: Warehouse, 
       end: new Date(end!).toISOString(),
       window,
       total: totalRow && totalRow.records !== '0' ? normalize(totalRow.total) : '0',
-      windows: windowRows.map((row) => ({ start: new Date(row.bucket).toISOString(), value: normalize(row.value) })),
+      windows: windowRows.map((row) => {
+        const windowStart = new Date(row.bucket);
+        return { start: windowStart.toISOString(), end: new Date(windowEnd(windowStart.getTime(), window)).toISOString(), value: normalize(row.value) };
+      }),
     };
   });
+}
+
+/** End of a usage window that starts at `start` (calendar months have their own length). */
+function windowEnd(start: number, window: UsageWindow): number {
+  if (window === 'month') {
+    const d = new Date(start);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes());
+  }
+  return start + { minute: 60000, hour: 3600000, day: 86400000 }[window];
 }

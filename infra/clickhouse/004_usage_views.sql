@@ -1,0 +1,32 @@
+-- Views for querying usage with plain SQL (documented in docs/clickhouse.md). They merge the
+-- aggregator's partials by each meter's aggregation; filter them by meter_id, customer_id and time.
+
+-- Count, sum and max meters per (meter, customer, minute window).
+CREATE VIEW IF NOT EXISTS usage_by_window AS
+SELECT
+    meter_id,
+    customer_id,
+    window_start,
+    any(window_end) AS window_end,
+    sum(record_count) AS records,
+    sum(value) AS sum_value,
+    max(value) AS max_value,
+    argMax(value, (last_timestamp, last_event_id)) AS last_value,
+    uniqExactArray(unique_keys) AS unique_count
+FROM meter_usage
+GROUP BY meter_id, customer_id, window_start;
+
+-- Per (meter, customer, UTC day): the same measures over the whole day (unique_count is the exact
+-- distinct count of the day, not a sum of per-window counts).
+CREATE VIEW IF NOT EXISTS usage_by_day AS
+SELECT
+    meter_id,
+    customer_id,
+    toStartOfDay(window_start) AS day,
+    sum(record_count) AS records,
+    sum(value) AS sum_value,
+    max(value) AS max_value,
+    argMax(value, (last_timestamp, last_event_id)) AS last_value,
+    uniqExactArray(unique_keys) AS unique_count
+FROM meter_usage
+GROUP BY meter_id, customer_id, day;
