@@ -23,6 +23,8 @@ const config = loadConfig({
   CATALOG_FILE: path.join(__dirname, 'demo-catalog.json'),
   GATEWAY_PORT: process.env.GATEWAY_PORT || '0',
   LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
+  BILLING_GRACE_SECONDS: '0',
+  BILLING_TICK_MS: '3600000',
   ADMIN_API_KEY: process.env.ADMIN_API_KEY || `msk_${crypto.randomBytes(32).toString('base64url')}`,
 });
 const adminKey = config.auth.bootstrapAdminKey;
@@ -111,9 +113,10 @@ async function main() {
   const app = await startStandalone(config, logger);
   let failed = false;
   try {
-    const now = Date.now();
-    const periodStart = new Date(Math.floor((now - 60000) / 60000) * 60000);
-    const events = sampleEvents(now);
+    // The billing period: [T - 2 min, T), T the last minute boundary; the sample lies inside it.
+    const T = Math.floor(Date.now() / 60000) * 60000;
+    const periodStart = new Date(T - 120000);
+    const events = sampleEvents(T - 1000);
     const appKey = await post(`${app.url}/api-keys`, { name: 'demo app', scopes: ['ingest', 'read'] }, adminKey);
     console.log(`\nCreated API key ${appKey.id} (${appKey.prefix}…, scopes ${appKey.scopes.join(', ')}) with the admin key (POST /api-keys).`);
     let ingested = 0;
@@ -121,7 +124,7 @@ async function main() {
     console.log(`\nIngested ${ingested} events over HTTP (POST /events/ingest).`);
 
     const expected = expectedAmounts(events);
-    const periodEnd = new Date(Math.ceil((Date.now() + 1) / 60000) * 60000);
+    const periodEnd = new Date(T);
     const start = periodStart.toISOString();
     const end = periodEnd.toISOString();
     const deadline = Date.now() + 60000;
@@ -135,8 +138,19 @@ async function main() {
     console.log(`\nUsage for cus_acme, ${start} .. ${end} (GET /usage):`);
     for (const r of rows) console.log(`  ${r.meter_id.padEnd(18)} total ${r.total.padStart(8)}   windows: ${r.windows.map((w) => `${w.start.slice(11, 16)}=${w.value}`).join(' ')}`);
 
-    const issued = await post(`${app.url}/billing/close`, { subscription_id: 'sub_acme_pro', period_start: start, period_end: end }, adminKey);
-    const invoice = await readInvoice(issued.id);
+    // Acme subscribes to the Pro plan from the period start and cancels at T: the final period closes
+    // at once (grace 0 in this demo; 1 hour by default) when billing runs.
+    await app.catalog.put('subscriptions', 'sub_acme_pro', {
+      subscription_id: 'sub_acme_pro',
+      customer_id: 'cus_acme',
+      product_id: 'prod_pro',
+      start,
+      status: 'cancelled',
+      ends_at: end,
+    });
+    const run = await post(`${app.url}/billing/run`, {}, adminKey);
+    if (run.invoices.length !== 1) throw new Error(`expected one invoice, billing issued ${run.invoices.length}`);
+    const invoice = await readInvoice(run.invoices[0].id);
     console.log(`\nInvoice ${invoice.id} read back from the "${config.kafka.topicPrefix}invoices" topic (Avro via the schema registry):`);
     console.log(`  subscription ${invoice.subscription_id}, customer ${invoice.customer_id}, ${invoice.period_start} .. ${invoice.period_end}`);
     for (const line of invoice.lines) {

@@ -8,15 +8,17 @@ describe('pipeline end to end', () => {
   let app: Awaited<ReturnType<typeof startTestPipeline>>;
 
   beforeAll(async () => {
-    app = await startTestPipeline('e2e');
+    app = await startTestPipeline('e2e', { BILLING_GRACE_SECONDS: '0', BILLING_TICK_MS: '3600000' });
   });
   afterAll(async () => {
     await app?.stop();
   });
 
   it('bills HTTP-ingested usage exactly and emits the invoice as Avro on the invoices topic', async () => {
-    const now = Date.now();
-    const start = new Date(Math.floor((now - 120000) / 60000) * 60000).toISOString();
+    // The billing period is [T - 2 min, T) with T the last minute boundary; events lie inside it.
+    const T = Math.floor(Date.now() / 60000) * 60000;
+    const now = T - 10000;
+    const start = new Date(T - 120000).toISOString();
     const events = [
       // 130 calls by 3 users; tokens 17 events summing to 17 * 2000 + 0.5 * 17 = 34008.5
       ...Array.from({ length: 130 }, (_, i) => ({
@@ -39,20 +41,33 @@ describe('pipeline end to end', () => {
     const ingest = await postJson(`${app.url}/events/ingest`, { events }, app.adminKey);
     expect(ingest).toEqual({ status: 200, body: { ingested_count: 148 } });
 
-    const end = new Date(Math.ceil((Date.now() + 60000) / 60000) * 60000).toISOString();
+    const end = new Date(T).toISOString();
     const usageOf = (meter: string) =>
       getJson(`${app.url}/usage?customer_id=cus_acme&meter_id=${meter}&start=${start}&end=${end}`, app.adminKey).then((r) => r.body.total as string);
-    await eventually(async () => ((await usageOf('mtr_api_calls')) === '130' && (await usageOf('mtr_tokens')) === '34008.5' ? true : undefined), 60000, 'usage');
-    expect(await usageOf('mtr_active_users')).toBe('3');
+    const visible = async () =>
+      (await usageOf('mtr_api_calls')) === '130' && (await usageOf('mtr_tokens')) === '34008.5' && (await usageOf('mtr_active_users')) === '3';
+    await eventually(async () => ((await visible()) ? true : undefined), 60000, 'usage of all three meters');
 
-    const closed = await postJson(`${app.url}/billing/close`, { subscription_id: 'sub_acme_pro', period_start: start, period_end: end }, app.adminKey);
-    expect(closed.status).toBe(200);
+    // A subscription anchored at the period start and cancelled immediately at T: its final period
+    // [start, T) is due at once (grace 0), and a billing run closes it.
+    await app.catalog.put('subscriptions', 'sub_e2e', {
+      subscription_id: 'sub_e2e',
+      customer_id: 'cus_acme',
+      product_id: 'prod_pro',
+      start,
+      status: 'cancelled',
+      ends_at: end,
+    });
+    const run = await postJson(`${app.url}/billing/run`, {}, app.adminKey);
+    expect(run.status).toBe(200);
+    expect(run.body.invoices).toHaveLength(1);
+    const closed = { body: run.body.invoices[0] };
 
     const [record] = await readTopic<Invoice>(app.config.kafka.brokers, app.config.registryUrl, `${app.config.kafka.topicPrefix}invoices`, 1);
     const invoice = record.value;
     expect(record.key).toBe(invoice.id);
     expect(invoice.id).toBe(closed.body.id);
-    expect(invoice.subscription_id).toBe('sub_acme_pro');
+    expect(invoice.subscription_id).toBe('sub_e2e');
     expect(invoice.customer_id).toBe('cus_acme');
     // calls: (130 - 100) * 0.5 = 15; tokens: (34008.5 - 1000) * 0.002 = 66.017 → 66;
     // users: (3 - 2) * 150 = 150; fixed 2900 → 3131 cents.
@@ -63,8 +78,8 @@ describe('pipeline end to end', () => {
     expect(byMeter.mtr_active_users).toMatchObject({ units_consumed: '3', chargeable_units: '1', amount: '150' });
     expect(invoice.total).toBe('3131');
 
-    // Closing the same period again returns the same invoice and emits nothing new.
-    const again = await postJson(`${app.url}/billing/close`, { subscription_id: 'sub_acme_pro', period_start: start, period_end: end }, app.adminKey);
-    expect(again.body.id).toBe(invoice.id);
+    // A second run issues nothing more: one invoice per subscription and period.
+    const again = await postJson(`${app.url}/billing/run`, {}, app.adminKey);
+    expect(again.body.invoices).toEqual([]);
   });
 });

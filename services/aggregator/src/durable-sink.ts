@@ -163,6 +163,10 @@ export class DurableSink {
         state.end = offset + 1n;
         if (state.buffer.size >= this.options.flushMaxRecords) await this.flush(state);
       }
+      // The whole batch is handled: what follows its last record up to lastOffset() (transaction
+      // markers, aborted records) is passed too.
+      const fetched = BigInt(batch.lastOffset()) + 1n;
+      if (fetched > state.fetched) state.fetched = fetched;
     });
     await heartbeat();
   }

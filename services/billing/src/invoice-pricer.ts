@@ -254,3 +254,22 @@ function parsePrice(field: string, text: string): Decimal {
   }
   return value;
 }
+
+/**
+ * Problems of a meter price, empty when it prices. Each names its field relative to the price
+ * (`price_per_unit`, `tiers[1].up_to`, `package_size`, …). It prices zero usage, so it accepts exactly
+ * what pricing accepts; like pricing, it stops at the first problem.
+ */
+export function validateMeterPrice(price: MeterPriceModel): { field: string; message: string }[] {
+  try {
+    meterCharge(price, '0');
+    return [];
+  } catch (err) {
+    // Pricing errors read "<meter_id>.<field>: <message>".
+    const message = (err as Error).message;
+    const prefix = `${price.meter_id}.`;
+    const colon = message.indexOf(': ', prefix.length);
+    if (!message.startsWith(prefix) || colon < 0) return [{ field: '', message }];
+    return [{ field: message.slice(prefix.length, colon), message: message.slice(colon + 2) }];
+  }
+}

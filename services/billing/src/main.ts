@@ -1,30 +1,32 @@
-import { connectPlatform, openWarehouse, parseIsoTime, runService } from '@meterstream/common';
+import { connectPlatform, openWarehouse, runService } from '@meterstream/common';
 import { Billing } from './billing';
 
-// Distributed mode. `main.js close --subscription <id> --start <iso> --end <iso>` closes one period
-// and prints the invoice; without arguments the process keeps running as the billing service.
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
+// Distributed mode: the billing service closes due periods every BILLING_TICK_MS.
+// `main.js run-once` closes what is due now, prints the invoices and exits.
 runService('billing', async (config, logger) => {
   const warehouse = await openWarehouse(config);
   const platform = await connectPlatform(config, logger, 'billing');
   const { kafka, codec, topics, catalog } = platform;
-  const billing = new Billing({ kafka, codec, topics, warehouse, catalog: catalog.store, logger, transactionalId: `${config.kafka.topicPrefix}billing` });
-  await billing.start();
+  const billing = new Billing({
+    config,
+    kafka,
+    codec,
+    topics,
+    warehouse,
+    catalog: catalog.store,
+    logger,
+    transactionalId: `${config.kafka.topicPrefix}billing`,
+    routerGroupId: `${config.kafka.topicPrefix}meter-router`,
+  });
+  const once = process.argv[2] === 'run-once';
+  await billing.start({ schedule: !once });
   const stop = async () => {
     await billing.stop();
     await platform.stop();
     await warehouse.close();
   };
-  if (process.argv[2] === 'close') {
-    const start = parseIsoTime(flag('start') ?? '');
-    const end = parseIsoTime(flag('end') ?? '');
-    const subscriptionId = flag('subscription');
-    if (!subscriptionId || start === undefined || end === undefined) throw new Error('usage: close --subscription <id> --start <iso> --end <iso>');
-    console.log(JSON.stringify(await billing.closePeriod({ subscriptionId, periodStart: start, periodEnd: end }), null, 2));
+  if (once) {
+    console.log(JSON.stringify(await billing.tick(), null, 2));
     await stop();
     process.exit(0);
   }

@@ -24,6 +24,7 @@ export interface MeterstreamConfig {
   /** Optional seed: catalog objects written at start when the catalog lacks them. */
   catalogFile: string | undefined;
   aggregator: { windowSeconds: number; flushIntervalMs: number; flushMaxRecords: number };
+  billing: { graceSeconds: number; tickMs: number };
   /** Event-time window in which the router drops repeated event ids; older events go to the DLQ. */
   router: { dedupWindowMinutes: number };
   /** API keys of the gateway (README "API keys"). */
@@ -133,6 +134,10 @@ export function loadConfig(env: Env = process.env): MeterstreamConfig {
       windowSeconds: int(env, 'AGGREGATOR_WINDOW_SECONDS', 60, 1, 86400),
       flushIntervalMs: int(env, 'AGGREGATOR_FLUSH_INTERVAL_MS', 500, 10, 600000),
       flushMaxRecords: int(env, 'AGGREGATOR_FLUSH_MAX_RECORDS', 50000, 1, 10000000),
+    },
+    billing: {
+      graceSeconds: int(env, 'BILLING_GRACE_SECONDS', 3600, 0, 31 * 86400),
+      tickMs: int(env, 'BILLING_TICK_MS', 10000, 100, 3600000),
     },
     router: { dedupWindowMinutes: int(env, 'ROUTER_DEDUP_WINDOW_MINUTES', 120, 1, 60 * 24 * 31) },
     auth: {

@@ -55,6 +55,7 @@ export async function startStandalone(config: MeterstreamConfig, logger: Logger)
     stops.push(() => router.stop());
 
     const billing = new Billing({
+      config,
       kafka,
       codec,
       topics,
@@ -62,6 +63,7 @@ export async function startStandalone(config: MeterstreamConfig, logger: Logger)
       catalog: catalog.store,
       logger: logger.child({ service: 'billing' }),
       transactionalId: `${config.kafka.topicPrefix}billing`,
+      routerGroupId: `${config.kafka.topicPrefix}meter-router`,
     });
     await billing.start();
     stops.push(() => billing.stop());

@@ -4,6 +4,10 @@ import type { Meter } from './meter';
 /** Dodo's usage-based price: a fixed fee plus, per meter, a price per unit over a free threshold. */
 export interface MeterPrice {
   meter_id: string;
+  /** Extensions (see services/billing/src/invoice-pricer.ts): per_unit (Dodo's, the default), graduated, volume, package. */
+  model?: 'per_unit' | 'graduated' | 'volume' | 'package';
+  tiers?: { up_to: string | null; price_per_unit: string; flat_fee?: string }[];
+  package_size?: string;
   /** Decimal text, up to 12 fraction digits, in the currency's lowest denomination per unit. */
   price_per_unit: string;
   /** Units free of charge in each period (decimal text). */
@@ -34,8 +38,14 @@ export interface Subscription {
   subscription_id: string;
   customer_id: string;
   product_id: string;
-  /** Billing anchor, ISO 8601. */
+  /** Billing anchor, ISO 8601: periods start here (it may lie in the past; due periods close at once). */
   start: string;
+  /** active until cancelled; cancelled once `ends_at` is set. */
+  status?: 'active' | 'cancelled';
+  /** When service ends (ISO 8601): the end of the current period, or the cancel time for an immediate cancel. */
+  ends_at?: string | null;
+  cancel_at_period_end?: boolean;
+  created_at?: string;
 }
 
 export const CATALOG_KINDS = ['meters', 'products', 'customers', 'subscriptions', 'api_keys'] as const;

@@ -10,6 +10,9 @@ export interface InvoiceLine {
   chargeable_units: string | null;
   price_per_unit: string | null;
   amount: string;
+  /** Adjustment lines: the earlier period whose late usage this line bills. */
+  adjusted_period_start?: string | null;
+  adjusted_period_end?: string | null;
 }
 
 export interface Invoice {

@@ -1,0 +1,62 @@
+import { Decimal, decimalText, type Invoice } from '@meterstream/common';
+
+interface BilledPeriod {
+  start: string;
+  end: string;
+  /** Units billed per meter for this period: the meter line plus every later adjustment of it. */
+  units: Map<string, Decimal>;
+}
+
+/**
+ * What has been invoiced, rebuilt from the invoices topic at start. Pure: no I/O. Answers "is this
+ * period invoiced?" and "how many units of this meter were billed for that period?", which is what
+ * adjustment lines are computed against (so late usage is billed once, never twice).
+ */
+export class InvoiceLedger {
+  private readonly ids = new Set<string>();
+  private readonly periods = new Map<string, Map<string, BilledPeriod>>();
+
+  has(invoiceId: string): boolean {
+    return this.ids.has(invoiceId);
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
+
+  record(invoice: Invoice): void {
+    if (this.ids.has(invoice.id)) return;
+    this.ids.add(invoice.id);
+    const own = this.period(invoice.subscription_id, invoice.period_start, invoice.period_end);
+    for (const line of invoice.lines) {
+      if (line.meter_id === null || line.units_consumed === null) continue;
+      const target =
+        line.type === 'adjustment' && line.adjusted_period_start && line.adjusted_period_end
+          ? this.period(invoice.subscription_id, line.adjusted_period_start, line.adjusted_period_end)
+          : own;
+      target.units.set(line.meter_id, (target.units.get(line.meter_id) ?? new Decimal(0)).plus(line.units_consumed));
+    }
+  }
+
+  /** Invoiced periods of a subscription whose end is at or after `since` (ISO), oldest first. */
+  periodsSince(subscriptionId: string, since: number): { start: string; end: string; billed(meterId: string): string }[] {
+    return [...(this.periods.get(subscriptionId)?.values() ?? [])]
+      .filter((p) => Date.parse(p.end) >= since)
+      .sort((a, b) => a.start.localeCompare(b.start))
+      .map((p) => ({ start: p.start, end: p.end, billed: (meterId: string) => decimalText(p.units.get(meterId) ?? new Decimal(0)) }));
+  }
+
+  private period(subscriptionId: string, start: string, end: string): BilledPeriod {
+    let bySub = this.periods.get(subscriptionId);
+    if (!bySub) {
+      bySub = new Map();
+      this.periods.set(subscriptionId, bySub);
+    }
+    let period = bySub.get(start);
+    if (!period) {
+      period = { start, end, units: new Map() };
+      bySub.set(start, period);
+    }
+    return period;
+  }
+}
