@@ -22,6 +22,8 @@ export function testConfig(name: string, env: Record<string, string> = {}): Mete
     ...process.env,
     TOPIC_PREFIX: prefix,
     CLICKHOUSE_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), `meterstream-${name}-`)),
+    // On a ClickHouse server (CLICKHOUSE_URL), a database of this test's own.
+    CLICKHOUSE_DATABASE: process.env.CLICKHOUSE_URL ? prefix.replace(/[^A-Za-z0-9_]/g, '_') : (process.env.CLICKHOUSE_DATABASE ?? 'default'),
     GATEWAY_PORT: '0',
     AGGREGATOR_FLUSH_INTERVAL_MS: '200',
     CATALOG_FILE: path.join(REPO_ROOT, 'scripts', 'demo-catalog.json'),

@@ -7,14 +7,19 @@ import type { Warehouse } from './warehouse';
 /** The server adapter when CLICKHOUSE_URL is set, else the embedded engine; migrations applied. */
 export async function openWarehouse(config: MeterstreamConfig): Promise<Warehouse> {
   const { clickhouse } = config;
-  const warehouse: Warehouse = clickhouse.url
-    ? new ServerWarehouse({
-        url: clickhouse.url,
-        username: clickhouse.username,
-        password: clickhouse.password,
-        database: clickhouse.database,
-      })
-    : new EmbeddedWarehouse(clickhouse.dataDir);
+  let warehouse: Warehouse;
+  if (clickhouse.url) {
+    const server = new ServerWarehouse({
+      url: clickhouse.url,
+      username: clickhouse.username,
+      password: clickhouse.password,
+      database: clickhouse.database,
+    });
+    await server.ensureDatabase();
+    warehouse = server;
+  } else {
+    warehouse = new EmbeddedWarehouse(clickhouse.dataDir);
+  }
   try {
     await migrate(warehouse);
   } catch (err) {

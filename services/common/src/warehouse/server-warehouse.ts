@@ -13,7 +13,7 @@ export class ServerWarehouse implements Warehouse {
   readonly kind = 'server' as const;
   private readonly client: ClickHouseClient;
 
-  constructor(options: ServerWarehouseOptions) {
+  constructor(private readonly options: ServerWarehouseOptions) {
     this.client = createClient({
       url: options.url,
       username: options.username,
@@ -21,6 +21,16 @@ export class ServerWarehouse implements Warehouse {
       database: options.database,
       clickhouse_settings: { ...QUERY_SETTINGS },
     });
+  }
+
+  /** Creates the configured database when it does not exist (migrations then create the tables). */
+  async ensureDatabase(): Promise<void> {
+    const admin = createClient({ url: this.options.url, username: this.options.username, password: this.options.password });
+    try {
+      await admin.command({ query: 'CREATE DATABASE IF NOT EXISTS {db:Identifier}', query_params: { db: this.options.database } });
+    } finally {
+      await admin.close();
+    }
   }
 
   async query<T>(sql: string, params: QueryParams = {}): Promise<T[]> {
