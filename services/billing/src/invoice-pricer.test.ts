@@ -9,6 +9,7 @@ import {
   type MeterPriceModel,
   type Tier,
 } from './invoice-pricer';
+import { validateMeterPrice } from './invoice-pricer';
 
 const perUnit = (price_per_unit: string, free_threshold = '0'): MeterPriceModel => ({
   meter_id: 'api_calls',
@@ -410,5 +411,37 @@ describe('pricing properties', () => {
         expect(roundAmount(n.toString())).toBe(n.toString());
       }),
     );
+  });
+});
+
+describe('validateMeterPrice', () => {
+  const graduated: MeterPriceModel = {
+    meter_id: 'mtr_x',
+    price_per_unit: '0',
+    free_threshold: '0',
+    model: 'graduated',
+    tiers: [
+      { up_to: '100', price_per_unit: '2' },
+      { up_to: null, price_per_unit: '1' },
+    ],
+  };
+
+  it('accepts every price the pricer prices', () => {
+    expect(validateMeterPrice(perUnit('0.000000000001', '10'))).toEqual([]);
+    expect(validateMeterPrice(graduated)).toEqual([]);
+    expect(validateMeterPrice({ meter_id: 'p', price_per_unit: '5', free_threshold: '0', model: 'package', package_size: '1000' })).toEqual([]);
+  });
+
+  it('names the field relative to the price, with the pricer message', () => {
+    expect(validateMeterPrice({ ...graduated, tiers: [{ up_to: '100', price_per_unit: '2' }, { up_to: '50', price_per_unit: '1' }, { up_to: null, price_per_unit: '1' }] })).toEqual([
+      { field: 'tiers[1].up_to', message: 'tiers must be strictly ascending and positive, 50 <= 100' },
+    ]);
+    expect(validateMeterPrice({ ...graduated, tiers: [{ up_to: '100', price_per_unit: '2' }] })).toEqual([
+      { field: 'tiers[0].up_to', message: 'the last tier must be unbounded (null)' },
+    ]);
+    expect(validateMeterPrice(perUnit('0.0000000000001'))).toEqual([{ field: 'price_per_unit', message: 'at most 12 decimal places, got 0.0000000000001' }]);
+    expect(validateMeterPrice(perUnit('1', '-1'))).toEqual([{ field: 'free_threshold', message: 'must not be negative, got -1' }]);
+    expect(validateMeterPrice({ ...perUnit('1'), model: 'package', package_size: '0' })).toEqual([{ field: 'package_size', message: 'must be greater than 0' }]);
+    expect(validateMeterPrice({ ...perUnit('1'), tiers: graduated.tiers })[0].field).toBe('tiers');
   });
 });

@@ -12,6 +12,11 @@ import { registerEventQueryRoutes } from './routes/events-query';
 import { SeenEvents } from './seen-events';
 import { registerMeterRoutes, type MeterCatalog } from './routes/meters';
 import { registerUsageRoutes } from './routes/usage';
+import { registerCustomerRoutes } from './routes/customers';
+import { registerProductRoutes } from './routes/products';
+import { registerSubscriptionRoutes } from './routes/subscriptions';
+import { registerSubscriptionUsageRoutes } from './routes/subscription-usage';
+import { registerInvoiceRoutes } from './routes/invoices';
 
 /** API keys (invariant 6): every route but GET /healthz needs a key with the route's scope. */
 export interface GatewayAuth {
@@ -72,6 +77,11 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   registerEventQueryRoutes(app, deps.warehouse, deps.meters.catalog.store, businessId);
   registerMeterRoutes(app, deps.meters, businessId);
   registerUsageRoutes(app, deps.warehouse, deps.meters.catalog.store);
+  registerCustomerRoutes(app, deps.meters.catalog, businessId);
+  registerProductRoutes(app, deps.meters.catalog, businessId);
+  registerSubscriptionRoutes(app, deps.meters.catalog);
+  registerSubscriptionUsageRoutes(app, deps.warehouse, deps.meters.catalog.store);
+  registerInvoiceRoutes(app, deps.warehouse);
   if (deps.billing) registerBillingRoutes(app, deps.billing);
   registerApiKeyRoutes(app, deps.auth.keys);
   return app;
