@@ -17,6 +17,7 @@ import { registerProductRoutes } from './routes/products';
 import { registerSubscriptionRoutes } from './routes/subscriptions';
 import { registerSubscriptionUsageRoutes } from './routes/subscription-usage';
 import { registerInvoiceRoutes } from './routes/invoices';
+import { installOpenApi } from './openapi/openapi';
 
 /** API keys (invariant 6): every route but GET /healthz needs a key with the route's scope. */
 export interface GatewayAuth {
@@ -71,18 +72,24 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     deps.logger.warn('no API key exists: every request will be refused; set ADMIN_API_KEY or run node scripts/api-keys.js create');
   }
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  const businessId = deps.businessId ?? 'bus_meterstream';
-  registerEventRoutes(app, deps.publisher, new SeenEvents(deps.warehouse, deps.logger), deps.limits ?? DEFAULT_INGEST_LIMITS);
-  registerEventQueryRoutes(app, deps.warehouse, deps.meters.catalog.store, businessId);
-  registerMeterRoutes(app, deps.meters, businessId);
-  registerUsageRoutes(app, deps.warehouse, deps.meters.catalog.store);
-  registerCustomerRoutes(app, deps.meters.catalog, businessId);
-  registerProductRoutes(app, deps.meters.catalog, businessId);
-  registerSubscriptionRoutes(app, deps.meters.catalog);
-  registerSubscriptionUsageRoutes(app, deps.warehouse, deps.meters.catalog.store);
-  registerInvoiceRoutes(app, deps.warehouse);
-  if (deps.billing) registerBillingRoutes(app, deps.billing);
-  registerApiKeyRoutes(app, deps.auth.keys);
+  installOpenApi(app, '0.1.0');
+
+  // Routes live in a plugin registered after @fastify/swagger, so the document sees every one of them.
+  app.register(async (api) => {
+    api.get('/healthz', async () => ({ status: 'ok' }));
+    api.get('/openapi.json', { config: { scope: 'read' } }, async () => app.swagger());
+    const businessId = deps.businessId ?? 'bus_meterstream';
+    registerEventRoutes(api, deps.publisher, new SeenEvents(deps.warehouse, deps.logger), deps.limits ?? DEFAULT_INGEST_LIMITS);
+    registerEventQueryRoutes(api, deps.warehouse, deps.meters.catalog.store, businessId);
+    registerMeterRoutes(api, deps.meters, businessId);
+    registerUsageRoutes(api, deps.warehouse, deps.meters.catalog.store);
+    registerCustomerRoutes(api, deps.meters.catalog, businessId);
+    registerProductRoutes(api, deps.meters.catalog, businessId);
+    registerSubscriptionRoutes(api, deps.meters.catalog);
+    registerSubscriptionUsageRoutes(api, deps.warehouse, deps.meters.catalog.store);
+    registerInvoiceRoutes(api, deps.warehouse);
+    if (deps.billing) registerBillingRoutes(api, deps.billing);
+    registerApiKeyRoutes(api, deps.auth.keys);
+  });
   return app;
 }
