@@ -72,14 +72,7 @@ export class Billing {
   async start({ schedule = true }: { schedule?: boolean } = {}): Promise<void> {
     const { kafka, codec, topics, warehouse, catalog } = this.deps;
     await codec.register(topics.invoices, 'invoice');
-    this.producer = kafka.producer({
-      transactionalId: this.deps.transactionalId,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5000 },
-    });
-    await this.producer.connect(); // fences an older instance and aborts its open transaction
+    await this.transactionalProducer(); // fences an older instance and aborts its open transaction
     this.admin = kafka.admin();
     await this.admin.connect();
     this.progress = new PipelineProgress(this.admin, warehouse, topics, catalog, this.deps.routerGroupId);
@@ -90,6 +83,20 @@ export class Billing {
     if (schedule) {
       this.timer = setInterval(() => void this.tick(), this.deps.config.billing.tickMs);
     }
+  }
+
+  private async transactionalProducer(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    const producer = this.deps.kafka.producer({
+      transactionalId: this.deps.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5000 },
+    });
+    await producer.connect();
+    this.producer = producer;
+    return producer;
   }
 
   async stop(): Promise<void> {
@@ -199,12 +206,16 @@ export class Billing {
   private async emit(invoices: Invoice[]): Promise<void> {
     const topic = this.deps.topics.invoices;
     const messages = await Promise.all(invoices.map(async (inv) => ({ key: inv.id, value: await this.deps.codec.encode(topic, inv) })));
-    const tx = await this.producer!.transaction();
+    const producer = await this.transactionalProducer();
+    const tx = await producer.transaction();
     try {
       await tx.send({ topic, acks: -1, messages });
       await tx.commit();
     } catch (err) {
       await tx.abort().catch(() => undefined);
+      // Start the next attempt with a new producer: a failed one may stay unusable.
+      this.producer = undefined;
+      await producer.disconnect().catch(() => undefined);
       throw err;
     }
     for (const invoice of invoices) this.ledger.record(invoice);

@@ -179,7 +179,11 @@ export class MeterRouter {
       await tx.commit();
     } catch (err) {
       await tx.abort().catch(() => undefined);
-      log.warn({ err }, 'routing transaction failed; the batch will be retried');
+      // A producer whose transaction failed (broker restart, coordinator moved) may be left in a state
+      // where every later transaction fails too: start over with a new one, which also fences anew.
+      this.producers.delete(batch.partition);
+      await producer.disconnect().catch(() => undefined);
+      log.warn({ err }, 'routing transaction failed; the batch will be retried with a new producer');
       throw err;
     }
     for (const [id, timestamp] of routed) window.add(id, timestamp);
