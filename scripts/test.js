@@ -12,7 +12,9 @@ setup.build();
 const jest = path.join(setup.ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
 const results = path.join(setup.ROOT, '.jest-results.json');
 fs.rmSync(results, { force: true });
-const run = spawnSync(process.execPath, [jest, '--runInBand', '--json', `--outputFile=${results}`, ...process.argv.slice(2)], {
+// --forceExit: a test that stops a broker can leave a Kafka client retrying in the background after
+// its suite is done; the results are final by then, and the run must end.
+const run = spawnSync(process.execPath, [jest, '--runInBand', '--forceExit', '--json', `--outputFile=${results}`, ...process.argv.slice(2)], {
   cwd: setup.ROOT,
   stdio: 'inherit',
   env: process.env,

@@ -126,6 +126,7 @@ export class MeterRouter {
     const now = Date.now();
     window.expire(now);
     const routed = new Map<string, number>();
+    const encoders = new Map<string, (record: unknown) => Buffer>();
     const changelog: Message[] = [];
     const out = new Map<string, Message[]>();
     const push = (topic: string, message: Message) => {
@@ -161,8 +162,13 @@ export class MeterRouter {
           continue;
         }
         const topic = this.deps.topics.meter(meter.id);
-        await this.deps.codec.register(topic, 'meter-record');
-        push(topic, { key: event.customer_id, value: await this.deps.codec.encode(topic, extraction.record) });
+        let encode = encoders.get(topic);
+        if (!encode) {
+          await this.deps.codec.register(topic, 'meter-record');
+          encode = await this.deps.codec.encoderFor(topic);
+          encoders.set(topic, encode);
+        }
+        push(topic, { key: event.customer_id, value: encode(extraction.record) });
       }
     }
     const lastOffset = batch.messages[batch.messages.length - 1].offset;

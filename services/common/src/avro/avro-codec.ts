@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import avro from 'avsc';
 import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
 
 export const SCHEMAS_DIR = path.resolve(__dirname, '../../../../schemas');
@@ -59,10 +60,23 @@ export class AvroCodec {
       const first = buffer && buffer.length > 0 ? `0x${buffer[0].toString(16).padStart(2, '0')}` : 'none';
       return { ok: false, reason: `not Confluent-framed Avro (${buffer?.length ?? 0} bytes, magic byte ${first}, expected 0x00)` };
     }
+    const writerId = buffer.readUInt32BE(1);
     try {
-      const readerSchema = this.readers.get(schema) ?? JSON.parse(readSchema(schema));
-      this.readers.set(schema, readerSchema);
-      const value = (await this.registry.decode(buffer, { [SchemaType.AVRO]: { readerSchema } })) as T;
+      // One reader type per schema and one resolver per writer schema id, built on first use: the
+      // per-message work is then a synchronous avsc decode.
+      const key = `${schema}\u0000${writerId}`;
+      let decoder = this.decoders.get(key);
+      if (!decoder) {
+        const writer = (await this.registry.getSchema(writerId)) as unknown as avro.Type;
+        let reader = this.readers.get(schema);
+        if (!reader) {
+          reader = avro.Type.forSchema(JSON.parse(readSchema(schema)), { wrapUnions: false });
+          this.readers.set(schema, reader);
+        }
+        decoder = { reader, resolver: reader.createResolver(writer) };
+        this.decoders.set(key, decoder);
+      }
+      const value = decoder.reader.fromBuffer(buffer.subarray(5), decoder.resolver) as T;
       return { ok: true, value };
     } catch (err) {
       if (registryUnavailable(err)) throw err;
@@ -72,7 +86,27 @@ export class AvroCodec {
     }
   }
 
-  private readonly readers = new Map<SchemaName, unknown>();
+  private readonly readers = new Map<SchemaName, avro.Type>();
+  private readonly decoders = new Map<string, { reader: avro.Type; resolver: avro.Resolver }>();
+  private readonly encoders = new Map<string, { header: Buffer; type: avro.Type }>();
+
+  /**
+   * Encodes without a promise per message: the topic's registered schema as an avsc type, built once
+   * (`register` must have been called for the topic).
+   */
+  async encoderFor(topic: string): Promise<(payload: unknown) => Buffer> {
+    let encoder = this.encoders.get(topic);
+    if (!encoder) {
+      const id = this.ids.get(topic);
+      if (id === undefined) throw new Error(`no schema registered for topic ${topic}`);
+      const header = Buffer.alloc(5);
+      header.writeUInt32BE(id, 1);
+      encoder = { header, type: (await this.registry.getSchema(id)) as unknown as avro.Type };
+      this.encoders.set(topic, encoder);
+    }
+    const { header, type } = encoder;
+    return (payload) => Buffer.concat([header, type.toBuffer(payload)]);
+  }
 }
 
 const NETWORK_ERRORS = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|socket hang up|timeout/i;

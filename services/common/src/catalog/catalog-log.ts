@@ -28,6 +28,7 @@ export class CatalogLog {
   /** Next offset to read, per catalog topic (single partition each). */
   private readonly position = new Map<string, bigint>();
   private waiters: { topic: string; offset: bigint; resolve: () => void }[] = [];
+  private stopping = false;
 
   constructor(
     private readonly kafka: Kafka,
@@ -37,7 +38,13 @@ export class CatalogLog {
   ) {
     // A group of its own: every process reads the whole catalog and never commits.
     const groupId = `${topics.catalog('reader')}.${os.hostname()}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`;
-    this.consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 100 });
+    this.consumer = kafka.consumer({
+      groupId,
+      readUncommitted: false,
+      maxWaitTimeInMs: 100,
+      // After a crash (e.g. the broker was away), restart unless this log is being stopped.
+      retry: { restartOnFailure: async () => !this.stopping },
+    });
     this.admin = kafka.admin();
   }
 
@@ -63,6 +70,7 @@ export class CatalogLog {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.consumer.disconnect();
     await this.producer?.disconnect();
     await this.admin.disconnect();

@@ -1,0 +1,99 @@
+// Request bodies for POST /events/ingest: realistic usage events (5 metadata keys each, strings,
+// numbers and booleans), 1,000 customers, event ids unique across runs. Bodies are built by string
+// concatenation from a pool of pre-rendered event tails, so that the load generator spends little
+// CPU per event on a machine it shares with the gateway.
+'use strict';
+
+const MODELS = ['model-large', 'model-medium', 'model-small'];
+const ENDPOINTS = ['/v1/chat', '/v1/embed', '/v1/complete', '/v1/moderate'];
+const REGIONS = ['eu', 'us', 'ap'];
+const STATUSES = [200, 200, 200, 200, 201, 400, 404, 500];
+
+/** mulberry32: a small seeded PRNG, so that every run sends the same mix of events. */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * One event without its id and timestamp: 70% `api_request` (endpoint, region, status, latency_ms,
+ * user_id), 30% `llm_completion` (model, tokens, region, user_id, stream). Both names have meters in
+ * scripts/demo-catalog.json, so the router and the aggregator do their usual work downstream.
+ */
+function eventBody(random, customers) {
+  const pick = (list) => list[Math.floor(random() * list.length)];
+  const customer_id = `cus_${String(Math.floor(random() * customers)).padStart(4, '0')}`;
+  const user_id = `user_${Math.floor(random() * 5000)}`;
+  if (random() < 0.7) {
+    return {
+      customer_id,
+      event_name: 'api_request',
+      metadata: {
+        endpoint: pick(ENDPOINTS),
+        region: pick(REGIONS),
+        status: pick(STATUSES),
+        latency_ms: Math.round(random() * 250000) / 100,
+        user_id,
+      },
+    };
+  }
+  return {
+    customer_id,
+    event_name: 'llm_completion',
+    metadata: { model: pick(MODELS), tokens: 1 + Math.floor(random() * 4000), region: pick(REGIONS), user_id, stream: random() < 0.5 },
+  };
+}
+
+class IngestWorkload {
+  /**
+   * @param {string} idPrefix unique per run (event ids are `<idPrefix><n>`)
+   * @param {{ poolSize?: number, customers?: number, seed?: number }} [options]
+   */
+  constructor(idPrefix, { poolSize = 4096, customers = 1000, seed = 42 } = {}) {
+    const random = prng(seed);
+    this.idPrefix = idPrefix;
+    this.next = 0;
+    /** [before timestamp, after timestamp] JSON fragments following the event id. */
+    this.tails = [];
+    for (let i = 0; i < poolSize; i++) {
+      const e = eventBody(random, customers);
+      this.tails.push([
+        `","customer_id":${JSON.stringify(e.customer_id)},"event_name":${JSON.stringify(e.event_name)},"timestamp":"`,
+        `","metadata":${JSON.stringify(e.metadata)}}`,
+      ]);
+    }
+    this.isoSecond = 0;
+    this.iso = '';
+  }
+
+  /** The current time as ISO 8601 at second precision (cached for the second). */
+  timestamp() {
+    const second = Math.floor(Date.now() / 1000);
+    if (second !== this.isoSecond) {
+      this.isoSecond = second;
+      this.iso = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+    }
+    return this.iso;
+  }
+
+  /** A JSON request body of `count` events with fresh ids. */
+  body(count) {
+    const ts = this.timestamp();
+    const tails = this.tails;
+    let out = '{"events":[';
+    for (let i = 0; i < count; i++) {
+      const n = this.next++;
+      const tail = tails[n % tails.length];
+      out += `${i === 0 ? '' : ','}{"event_id":"${this.idPrefix}${n}${tail[0]}${ts}${tail[1]}`;
+    }
+    return `${out}]}`;
+  }
+}
+
+module.exports = { IngestWorkload };
