@@ -125,77 +125,107 @@ export class MeterRouter {
     const window = await this.windowFor(batch.partition);
     const now = Date.now();
     window.expire(now);
-    const routed = new Map<string, number>();
     const encoders = new Map<string, (record: unknown) => Buffer>();
-    const changelog: Message[] = [];
-    const out = new Map<string, Message[]>();
+    let chunk = newChunk();
     const push = (topic: string, message: Message) => {
-      const list = out.get(topic) ?? [];
+      const list = chunk.out.get(topic) ?? [];
       list.push(message);
-      out.set(topic, list);
+      chunk.out.set(topic, list);
+      chunk.records += 1;
+      chunk.bytes += (message.value?.length ?? 0) + (typeof message.key === 'string' ? message.key.length : (message.key?.length ?? 0));
     };
     for (const message of batch.messages) {
+      if (!isRunning() || isStale()) return;
       const source = { topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers, timestamp: message.timestamp };
       const decoded = await this.deps.codec.decodeAs<UsageEvent>(message.value, 'usage-event');
       if (!decoded.ok) {
         push(this.deps.topics.eventsDlq, dlqMessage(source, 'UNDECODABLE', decoded.reason));
-        continue;
-      }
-      const event = decoded.value;
-      const invalid = invalidEvent(event);
-      if (invalid) {
-        push(this.deps.topics.eventsDlq, dlqMessage(source, 'INVALID_EVENT', invalid));
-        continue;
-      }
-      if (window.has(event.event_id) || routed.has(event.event_id)) continue; // a repeat: counted already
-      if (window.isTooOld(event.timestamp, now)) {
-        const reason = `event time ${new Date(event.timestamp).toISOString()} is older than the ${this.windowMs / 60000}-minute deduplication window`;
-        push(this.deps.topics.eventsDlq, dlqMessage(source, 'EVENT_OUTSIDE_DEDUP_WINDOW', reason));
-        continue;
-      }
-      routed.set(event.event_id, event.timestamp);
-      changelog.push({ partition: batch.partition, key: event.event_id, value: String(event.timestamp) });
-      for (const meter of index.match(event)) {
-        const extraction = extractMeterRecord(meter, event);
-        if (!extraction.ok) {
-          push(this.deps.topics.eventsDlq, dlqMessage(source, extraction.code, extraction.reason));
-          continue;
+      } else if (invalidEvent(decoded.value)) {
+        push(this.deps.topics.eventsDlq, dlqMessage(source, 'INVALID_EVENT', invalidEvent(decoded.value)!));
+      } else {
+        const event = decoded.value;
+        if (window.has(event.event_id) || chunk.routed.has(event.event_id)) {
+          // a repeat: counted already
+        } else if (window.isTooOld(event.timestamp, now)) {
+          const reason = `event time ${new Date(event.timestamp).toISOString()} is older than the ${this.windowMs / 60000}-minute deduplication window`;
+          push(this.deps.topics.eventsDlq, dlqMessage(source, 'EVENT_OUTSIDE_DEDUP_WINDOW', reason));
+        } else {
+          chunk.routed.set(event.event_id, event.timestamp);
+          push(this.deps.topics.routerDedup, { partition: batch.partition, key: event.event_id, value: String(event.timestamp) });
+          for (const meter of index.match(event)) {
+            const extraction = extractMeterRecord(meter, event);
+            if (!extraction.ok) {
+              push(this.deps.topics.eventsDlq, dlqMessage(source, extraction.code, extraction.reason));
+              continue;
+            }
+            const topic = this.deps.topics.meter(meter.id);
+            let encode = encoders.get(topic);
+            if (!encode) {
+              await this.deps.codec.register(topic, 'meter-record');
+              encode = await this.deps.codec.encoderFor(topic);
+              encoders.set(topic, encode);
+            }
+            push(topic, { key: event.customer_id, value: encode(extraction.record) });
+          }
         }
-        const topic = this.deps.topics.meter(meter.id);
-        let encode = encoders.get(topic);
-        if (!encode) {
-          await this.deps.codec.register(topic, 'meter-record');
-          encode = await this.deps.codec.encoderFor(topic);
-          encoders.set(topic, encode);
-        }
-        push(topic, { key: event.customer_id, value: encode(extraction.record) });
+      }
+      chunk.lastOffset = message.offset;
+      // Cap each transaction: a fetched batch can fan out to more than a broker accepts in one
+      // request, or take longer than the session and transaction timeouts.
+      if (chunk.records >= MAX_RECORDS_PER_TRANSACTION || chunk.bytes >= MAX_BYTES_PER_TRANSACTION) {
+        await this.commitChunk(batch.topic, batch.partition, chunk, window, log);
+        resolveOffset(chunk.lastOffset);
+        await heartbeat();
+        chunk = newChunk();
       }
     }
-    const lastOffset = batch.messages[batch.messages.length - 1].offset;
-    const producer = await this.producerFor(batch.partition);
-    if (changelog.length > 0) out.set(this.deps.topics.routerDedup, changelog);
-    const topicMessages: TopicMessages[] = [...out].map(([topic, messages]) => ({ topic, messages }));
+    if (chunk.lastOffset !== undefined) {
+      await this.commitChunk(batch.topic, batch.partition, chunk, window, log);
+      resolveOffset(chunk.lastOffset);
+      await heartbeat();
+    }
+  }
+
+  /** One Kafka transaction: the chunk's records, its deduplication ids and the consumer offset after it. */
+  private async commitChunk(topic: string, partition: number, chunk: Chunk, window: DedupWindow, log: Logger): Promise<void> {
+    const producer = await this.producerFor(partition);
+    const topicMessages: TopicMessages[] = [...chunk.out].map(([t, messages]) => ({ topic: t, messages }));
     const tx = await producer.transaction();
     try {
       if (topicMessages.length > 0) await tx.sendBatch({ topicMessages, acks: -1 });
       await tx.sendOffsets({
         consumerGroupId: this.deps.groupId,
-        topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() }] }],
+        topics: [{ topic, partitions: [{ partition, offset: (BigInt(chunk.lastOffset!) + 1n).toString() }] }],
       });
       await tx.commit();
     } catch (err) {
       await tx.abort().catch(() => undefined);
       // A producer whose transaction failed (broker restart, coordinator moved) may be left in a state
       // where every later transaction fails too: start over with a new one, which also fences anew.
-      this.producers.delete(batch.partition);
+      this.producers.delete(partition);
       await producer.disconnect().catch(() => undefined);
       log.warn({ err }, 'routing transaction failed; the batch will be retried with a new producer');
       throw err;
     }
-    for (const [id, timestamp] of routed) window.add(id, timestamp);
-    resolveOffset(lastOffset);
-    await heartbeat();
-    log.debug({ records: batch.messages.length, out: topicMessages.length }, 'batch routed');
+    for (const [id, timestamp] of chunk.routed) window.add(id, timestamp);
+    log.debug({ records: chunk.records, through: chunk.lastOffset }, 'chunk routed');
   }
+
 }
 
+
+/** Output records, and bytes, at most in one routing transaction. */
+const MAX_RECORDS_PER_TRANSACTION = 2000;
+const MAX_BYTES_PER_TRANSACTION = 512 * 1024;
+
+interface Chunk {
+  out: Map<string, Message[]>;
+  routed: Map<string, number>;
+  records: number;
+  bytes: number;
+  lastOffset: string | undefined;
+}
+
+function newChunk(): Chunk {
+  return { out: new Map(), routed: new Map(), records: 0, bytes: 0, lastOffset: undefined };
+}
