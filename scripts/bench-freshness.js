@@ -431,10 +431,10 @@ async function runScenario(args, rate) {
     };
     const sweeps = []; // { t, visible, acked }
     const sweep = async () => {
-      const acked = state.acked;
+      const start = performance.now();
       let visible = 0;
       for (const c of customers) visible += await gw.usageTotal(c, usageStart);
-      sweeps.push({ t: performance.now(), visible, acked });
+      sweeps.push({ start, t: performance.now(), visible, acked: state.acked });
       return visible;
     };
     const sweeper = async () => {
@@ -544,7 +544,10 @@ function figures(r) {
   const lower = report.summary(visible.map((x) => Math.max(0, x.pollSentAt - x.ackAt)));
   const loadSeconds = r.loadMs / 1000;
   const during = r.sweeps.filter((s) => s.t <= r.t0 + r.loadMs);
-  const slope = during.length >= 2 ? (during[during.length - 1].visible - during[0].visible) / ((during[during.length - 1].t - during[0].t) / 1000) : NaN;
+  // From the first to the last sweep of the load; with one sweep only, from the start (nothing visible).
+  const first = during.length >= 2 ? during[0] : { t: r.t0, visible: 0 };
+  const last = during[during.length - 1];
+  const slope = last ? (last.visible - first.visible) / ((last.t - first.t) / 1000) : NaN;
   const rss = r.rssSeries.map((s) => s.rss);
   const lastDuring = [...r.rssSeries].reverse().find((s) => s.t <= r.t0 + r.loadMs) ?? r.rssSeries[r.rssSeries.length - 1];
   const every10 = [];
@@ -586,7 +589,7 @@ function render(scenarios, args, started, uptimeStart, uptimeEnd) {
     `process, topic prefix and data directory. One probe event every ${args.probeInterval} ms for a probe customer; \`GET /usage\` polled back to`,
     `back (at most every ${POLL_MIN_MS} ms). Freshness: from the probe's ingest 2xx to the receipt of the first \`GET /usage\` answer counting it.`,
     '',
-    '| offered | ingested (acknowledged) | visible during the load | all visible after the load | freshness p50 / p99 / max (probes) | RSS after warm-up / max / final | CPU | load at start |',
+    '| offered | ingested (acknowledged) | visible during the load | all visible after the load | freshness p50 / p99 / max (probes) | RSS after warm-up / max / final | CPU (of one core) | load at start |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const r of scenarios) {
@@ -606,6 +609,17 @@ function render(scenarios, args, started, uptimeStart, uptimeEnd) {
   }
   for (const r of scenarios) {
     const f = figures(r);
+    if (f.visibleRate < 0.9 * f.ingestRate) {
+      lines.push(
+        '',
+        `At ${fmt(r.rate)} events/s offered the pipeline fell behind: events became visible at ${fmt(f.visibleRate)} events/s while ` +
+          `${fmt(f.ingestRate)} events/s were acknowledged, so freshness grew with the backlog during the run` +
+          `${r.drained !== undefined ? ` (drained ${fmt(f.drainSeconds, 1)} s after the load)` : ''}.`,
+      );
+    }
+  }
+  for (const r of scenarios) {
+    const f = figures(r);
     lines.push(
       '',
       `Details at ${fmt(r.rate)} events/s offered (load \`${r.uptimeStart.replace(/.*load average: /, '')}\` → \`${r.uptimeEnd.replace(/.*load average: /, '')}\`):`,
@@ -615,8 +629,9 @@ function render(scenarios, args, started, uptimeStart, uptimeEnd) {
       `- ingest: ${fmt(r.sent)} of the ${fmt(r.offered)} events offered were sent before the end of the load (a client sends a batch when it is due and the client is free); ` +
         `largest lag behind the pacing ${fmt(r.maxBehindMs)} ms;` +
         ` request latency p50 ${fmt(r.requestLatency.p50)} ms, p99 ${fmt(r.requestLatency.p99)} ms, max ${fmt(r.requestLatency.max)} ms;`,
-      `- visible: from the load customers' usage (\`GET /usage\` per customer, swept every ${SWEEP_MS / 1000} s: ${fmt(f.duringSweeps)} sweeps during the load` +
-        `${f.lastDuring ? `, the last showing ${fmt(f.lastDuring.visible)} of ${fmt(f.lastDuring.acked)} acknowledged` : ''});`,
+      `- visible over time (the load customers' usage, \`GET /usage\` per customer, a sweep every ${SWEEP_MS / 1000} s at most; ` +
+        `seconds since the load started at the end of the sweep: visible / acknowledged by then): ` +
+        `${r.sweeps.map((x) => `${fmt((x.t - r.t0) / 1000)} s: ${fmt(x.visible)} / ${fmt(x.acked)}`).join('; ')};`,
       `- RSS every 10 s (MiB): ${f.every10.map((s) => fmt(s.rss / report.MiB)).join(', ')}; started in ${fmt(r.pipelineStartMs / 1000, 1)} s, warm-up probe visible after ${fmt(r.warmupMs / 1000, 1)} s;`,
       `- errors: ${r.errors.length === 0 ? 'none' : `${r.errors.length} (${[...new Set(r.errors.map((e) => e.replace(/^(batch|probe) \d+: /, '').replace(/\?.*: no answer/, ': no answer')))].slice(0, 3).join('; ')})`}; ` +
         `logged warnings / errors: ${r.logLines.warn} / ${r.logLines.error}${r.logLines.samples.length ? ` (${r.logLines.samples.map((s) => `"${s}"`).join(', ')})` : ''}.`,
