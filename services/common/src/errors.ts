@@ -9,8 +9,6 @@ export const ERROR_CODES = {
   DUPLICATE_EVENT_ID_IN_BATCH: { status: 422, retryable: false },
   UNKNOWN_METER: { status: 404, retryable: false },
   NOT_FOUND: { status: 404, retryable: false },
-  UNKNOWN_SUBSCRIPTION: { status: 404, retryable: false },
-  INVOICE_ALREADY_EXISTS: { status: 409, retryable: false },
   /** No API key, or one that is unknown or revoked. */
   UNAUTHENTICATED: { status: 401, retryable: false },
   /** A valid API key without the scope the route needs. */
