@@ -1,5 +1,5 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { toClickHouseTime, type Logger, type Warehouse } from '@meterstream/common';
+import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { SupervisedConsumer, toClickHouseTime, type Logger, type Warehouse } from '@meterstream/common';
 
 /** What a sink buffers for one partition between two flushes. */
 export interface SinkBuffer {
@@ -39,7 +39,14 @@ interface PartitionState {
   fetched: bigint;
   /** durable offset last written to sink_progress. */
   reported: bigint;
+  /** Records from `end` of `pending` (or from `next`) up to `end`. */
   buffer: SinkBuffer;
+  /**
+   * Rows taken from the buffer whose insert has not succeeded yet. They are inserted again, the same
+   * rows under the same token, before anything newer: a failed insert that did land in ClickHouse is
+   * then dropped as a duplicate, and one that did not land is not lost.
+   */
+  pending: { rows: Record<string, unknown>[]; token: string; end: bigint } | undefined;
   lock: Promise<void>;
 }
 
@@ -55,7 +62,7 @@ interface PartitionState {
  * rebalance every buffer is dropped: the unflushed records are read again from Kafka.
  */
 export class DurableSink {
-  private consumer: Consumer;
+  private consumer: SupervisedConsumer;
   private topics: string[];
   private readonly states = new Map<string, PartitionState>();
   private readonly inflight = new Set<Promise<void>>();
@@ -68,15 +75,13 @@ export class DurableSink {
     this.consumer = this.newConsumer();
   }
 
-  private newConsumer(): Consumer {
-    const consumer = this.options.kafka.consumer({
-      groupId: this.options.groupId,
-      readUncommitted: false,
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      maxWaitTimeInMs: 250,
-      sessionTimeout: 10000,
-      heartbeatInterval: 1000,
-    });
+  private newConsumer(): SupervisedConsumer {
+    const supervised = new SupervisedConsumer(
+      this.options.kafka,
+      { groupId: this.options.groupId, readUncommitted: false, maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: 250, sessionTimeout: 10000, heartbeatInterval: 1000 },
+      this.options.logger,
+    );
+    const { consumer } = supervised;
     consumer.on(consumer.events.GROUP_JOIN, () => this.states.clear());
     // Fires for every fetched batch, also for one holding only transaction markers (or aborted
     // records), which eachBatch never sees: the fetch position that tells a drained partition from one
@@ -87,13 +92,11 @@ export class DurableSink {
       const fetched = BigInt(payload.lastOffset) + 1n;
       if (state && fetched > state.fetched) state.fetched = fetched;
     });
-    return consumer;
+    return supervised;
   }
 
-  private async run(): Promise<void> {
-    await this.consumer.connect();
-    for (const topic of this.topics) await this.consumer.subscribe({ topic, fromBeginning: true });
-    await this.consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 4, eachBatch: (p) => this.onBatch(p) });
+  private run(): Promise<void> {
+    return this.consumer.start(this.topics, { autoCommit: false, partitionsConsumedConcurrently: 4, eachBatch: (p) => this.onBatch(p) });
   }
 
   /**
@@ -104,9 +107,9 @@ export class DurableSink {
     const next = [...new Set(topics)].sort();
     this.resubscribing = this.resubscribing.then(async () => {
       if (this.stopping || next.join('\n') === [...this.topics].sort().join('\n')) return;
-      await this.consumer.stop();
+      await this.consumer.stopFetching();
       await this.flushAll();
-      await this.consumer.disconnect();
+      await this.consumer.stop();
       this.states.clear();
       this.topics = next;
       this.consumer = this.newConsumer();
@@ -125,9 +128,9 @@ export class DurableSink {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     await this.resubscribing.catch(() => undefined);
-    await this.consumer.stop();
+    await this.consumer.stopFetching();
     await this.flushAll().catch((err) => this.options.logger.warn({ err }, 'final flush failed; records will be read again'));
-    await this.consumer.disconnect();
+    await this.consumer.stop();
   }
 
   /** Flushes every partition with buffered records, then reports durable progress. */
@@ -187,6 +190,7 @@ export class DurableSink {
       fetched: next,
       reported: -1n,
       buffer: this.options.newBuffer(topic, partition),
+      pending: undefined,
       lock: Promise.resolve(),
     };
     this.states.set(key(topic, partition), state);
@@ -200,24 +204,38 @@ export class DurableSink {
     return run;
   }
 
+  /**
+   * Makes everything buffered durable: first a pending insert that failed before, then the buffer. An
+   * insert that throws leaves its rows pending (and `next` where it was), so a later flush, or a new
+   * consumer after a rebalance reading progress back from ClickHouse, takes them up again.
+   */
   private async flush(state: PartitionState): Promise<void> {
-    if (state.end === state.next) return;
-    const endOffset = state.end.toString();
-    const rows = state.buffer.rows({ topic: state.topic, partition: state.partition, endOffset });
-    const token = `${this.options.name}:${state.topic}:${state.partition}:${state.next}-${endOffset}`;
-    const insert = this.options.warehouse.insert(this.options.table, rows, { dedupToken: token });
-    this.inflight.add(insert);
-    try {
-      await insert;
-    } finally {
-      this.inflight.delete(insert);
-    }
-    state.next = state.end;
-    state.buffer = this.options.newBuffer(state.topic, state.partition);
-    if (!this.stopping || this.states.has(key(state.topic, state.partition))) {
-      await this.consumer
-        .commitOffsets([{ topic: state.topic, partition: state.partition, offset: endOffset }])
-        .catch((err) => this.options.logger.debug({ err }, 'offset commit for lag reporting failed'));
+    for (;;) {
+      if (!state.pending) {
+        if (state.end === state.next) return;
+        const endOffset = state.end.toString();
+        state.pending = {
+          rows: state.buffer.rows({ topic: state.topic, partition: state.partition, endOffset }),
+          token: `${this.options.name}:${state.topic}:${state.partition}:${state.next}-${endOffset}`,
+          end: state.end,
+        };
+        state.buffer = this.options.newBuffer(state.topic, state.partition);
+      }
+      const { rows, token, end } = state.pending;
+      const insert = this.options.warehouse.insert(this.options.table, rows, { dedupToken: token });
+      this.inflight.add(insert);
+      try {
+        await insert;
+      } finally {
+        this.inflight.delete(insert);
+      }
+      state.next = end;
+      state.pending = undefined;
+      if (!this.stopping || this.states.has(key(state.topic, state.partition))) {
+        await this.consumer.consumer
+          .commitOffsets([{ topic: state.topic, partition: state.partition, offset: end.toString() }])
+          .catch((err) => this.options.logger.debug({ err }, 'offset commit for lag reporting failed'));
+      }
     }
   }
 }

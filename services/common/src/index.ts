@@ -14,6 +14,7 @@ export * from './catalog/catalog-log';
 export * from './catalog/meter-input';
 export * from './kafka/kafka-client';
 export * from './kafka/topics';
+export * from './kafka/supervised-consumer';
 export * from './avro/avro-codec';
 export * from './warehouse/warehouse';
 export * from './warehouse/embedded-warehouse';

@@ -1,5 +1,5 @@
-import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
-import { dlqMessage, ensureTopics, invalidEvent, type AvroCodec, type CatalogLog, type Logger, type MeterstreamConfig, type Topics, type UsageEvent } from '@meterstream/common';
+import { Partitioners, type EachBatchPayload, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { dlqMessage, ensureTopics, invalidEvent, SupervisedConsumer, type AvroCodec, type CatalogLog, type Logger, type MeterstreamConfig, type Topics, type UsageEvent } from '@meterstream/common';
 import { restoreDedupWindow } from './dedup-changelog';
 import type { DedupWindow } from './dedup-window';
 import { extractMeterRecord } from './record-extractor';
@@ -32,7 +32,7 @@ export interface MeterRouterDeps {
  * returned. Archived meters stop matching the same way.
  */
 export class MeterRouter {
-  private readonly consumer: Consumer;
+  private readonly consumer: SupervisedConsumer;
   private readonly producers = new Map<number, Promise<Producer>>();
   private index: MeterIndex;
   private readonly unsubscribe: () => void;
@@ -45,8 +45,12 @@ export class MeterRouter {
     this.index = new MeterIndex(store.list('meters'));
     this.unsubscribe = store.onChange('meters', () => (this.index = new MeterIndex(store.list('meters'))));
     this.windowMs = deps.config.router.dedupWindowMinutes * 60000;
-    this.consumer = deps.kafka.consumer({ groupId: deps.groupId, readUncommitted: false, maxBytesPerPartition: 2 * 1024 * 1024, maxWaitTimeInMs: 250, sessionTimeout: 10000, heartbeatInterval: 1000 });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.windows.clear());
+    this.consumer = new SupervisedConsumer(
+      deps.kafka,
+      { groupId: deps.groupId, readUncommitted: false, maxBytesPerPartition: 2 * 1024 * 1024, maxWaitTimeInMs: 250, sessionTimeout: 10000, heartbeatInterval: 1000 },
+      deps.logger,
+    );
+    this.consumer.consumer.on(this.consumer.consumer.events.GROUP_JOIN, () => this.windows.clear());
   }
 
   async start(): Promise<void> {
@@ -69,9 +73,7 @@ export class MeterRouter {
     } finally {
       await admin.disconnect();
     }
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: topics.events, fromBeginning: true });
-    await this.consumer.run({
+    await this.consumer.start([topics.events], {
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.routeBatch(payload),
@@ -80,7 +82,7 @@ export class MeterRouter {
 
   async stop(): Promise<void> {
     this.unsubscribe();
-    await this.consumer.disconnect();
+    await this.consumer.stop();
     for (const producer of this.producers.values()) await (await producer).disconnect().catch(() => undefined);
     this.producers.clear();
   }

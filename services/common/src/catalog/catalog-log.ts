@@ -1,7 +1,8 @@
 import os from 'node:os';
-import { Partitioners, type Admin, type Consumer, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { AvroCodec } from '../avro/avro-codec';
 import { CATALOG_KINDS, type CatalogKind, type CatalogObjects } from '../domain/catalog';
+import { SupervisedConsumer } from '../kafka/supervised-consumer';
 import type { Topics } from '../kafka/topics';
 import type { Logger } from '../logger';
 import { CatalogStore } from './catalog-store';
@@ -22,13 +23,12 @@ interface CatalogEntry {
  */
 export class CatalogLog {
   readonly store = new CatalogStore();
-  private readonly consumer: Consumer;
+  private readonly consumer: SupervisedConsumer;
   private readonly admin: Admin;
   private producer: Producer | undefined;
   /** Next offset to read, per catalog topic (single partition each). */
   private readonly position = new Map<string, bigint>();
   private waiters: { topic: string; offset: bigint; resolve: () => void }[] = [];
-  private stopping = false;
 
   constructor(
     private readonly kafka: Kafka,
@@ -38,13 +38,7 @@ export class CatalogLog {
   ) {
     // A group of its own: every process reads the whole catalog and never commits.
     const groupId = `${topics.catalog('reader')}.${os.hostname()}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`;
-    this.consumer = kafka.consumer({
-      groupId,
-      readUncommitted: false,
-      maxWaitTimeInMs: 100,
-      // After a crash (e.g. the broker was away), restart unless this log is being stopped.
-      retry: { restartOnFailure: async () => !this.stopping },
-    });
+    this.consumer = new SupervisedConsumer(kafka, { groupId, readUncommitted: false, maxWaitTimeInMs: 100 }, logger);
     this.admin = kafka.admin();
   }
 
@@ -52,9 +46,7 @@ export class CatalogLog {
   async start(): Promise<void> {
     for (const kind of CATALOG_KINDS) await this.codec.register(this.topics.catalog(kind), 'catalog-entry');
     await this.admin.connect();
-    await this.consumer.connect();
-    for (const kind of CATALOG_KINDS) await this.consumer.subscribe({ topic: this.topics.catalog(kind), fromBeginning: true });
-    await this.consumer.run({
+    await this.consumer.start(CATALOG_KINDS.map((kind) => this.topics.catalog(kind)), {
       eachBatch: async ({ batch }) => {
         for (const message of batch.messages) {
           if (!message.value) continue;
@@ -70,8 +62,7 @@ export class CatalogLog {
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
-    await this.consumer.disconnect();
+    await this.consumer.stop();
     await this.producer?.disconnect();
     await this.admin.disconnect();
   }
