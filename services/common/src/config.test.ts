@@ -27,7 +27,7 @@ describe('defaults', () => {
         database: 'default',
         dataDir: path.join(REPO_ROOT, '.data', 'clickhouse'),
       },
-      gateway: { host: '127.0.0.1', port: 8080 },
+      gateway: { host: '127.0.0.1', port: 8080, bodyLimitBytes: 2097152, maxEventAgeSeconds: 3600, maxFutureSkewSeconds: 300 },
       catalogFile: undefined,
       billing: { graceSeconds: 3600, tickMs: 10000 },
       router: { dedupWindowMinutes: 120 },
@@ -66,6 +66,9 @@ describe('valid settings', () => {
       CLICKHOUSE_DATA_DIR: '/tmp/ms-ch',
       GATEWAY_HOST: '0.0.0.0',
       GATEWAY_PORT: '0',
+      GATEWAY_BODY_LIMIT_BYTES: '65536',
+      INGEST_MAX_EVENT_AGE_SECONDS: '1800',
+      INGEST_MAX_FUTURE_SKEW_SECONDS: '0',
       CATALOG_FILE: '/tmp/catalog.json',
       AGGREGATOR_WINDOW_SECONDS: '3600',
       AGGREGATOR_FLUSH_INTERVAL_MS: '10',
@@ -81,7 +84,7 @@ describe('valid settings', () => {
       kafka: { brokers: ['k1:9092', 'k2:9093'], clientId: 'ms-test', topicPrefix: 'dev.team_a-1', partitions: 12, replicationFactor: 3 },
       registryUrl: 'http://registry:8081/apis/ccompat/v7',
       clickhouse: { url: 'https://ch.example.com:8443', username: 'ms', password: 'secret', database: 'metering', dataDir: '/tmp/ms-ch' },
-      gateway: { host: '0.0.0.0', port: 0 },
+      gateway: { host: '0.0.0.0', port: 0, bodyLimitBytes: 65536, maxEventAgeSeconds: 1800, maxFutureSkewSeconds: 0 },
       catalogFile: '/tmp/catalog.json',
       aggregator: { windowSeconds: 3600, flushIntervalMs: 10, flushMaxRecords: 1 },
       router: { dedupWindowMinutes: 30 },
@@ -131,6 +134,20 @@ describe('invalid settings name the variable', () => {
     expect(configError({ KAFKA_BROKERS: 'nohost' }).message).toContain('"nohost"');
     expect(configError({ KAFKA_PARTITIONS: 'x' }).message).toContain('"x"');
     expect(configError({ GATEWAY_PORT: '70000' }).message).toContain('70000');
+  });
+});
+
+describe('ingest limits', () => {
+  it('refuses a maximum event age longer than the router deduplication window', () => {
+    const error = configError({ INGEST_MAX_EVENT_AGE_SECONDS: '7201' });
+    expect(error.variable).toBe('INGEST_MAX_EVENT_AGE_SECONDS');
+    expect(error.message).toContain('ROUTER_DEDUP_WINDOW_MINUTES');
+    expect(loadConfig({ INGEST_MAX_EVENT_AGE_SECONDS: '7200' }).gateway.maxEventAgeSeconds).toBe(7200);
+    expect(loadConfig({ INGEST_MAX_EVENT_AGE_SECONDS: '86400', ROUTER_DEDUP_WINDOW_MINUTES: '1440' }).gateway.maxEventAgeSeconds).toBe(86400);
+  });
+
+  it('refuses a body limit below 1 KiB', () => {
+    expect(configError({ GATEWAY_BODY_LIMIT_BYTES: '1023' }).variable).toBe('GATEWAY_BODY_LIMIT_BYTES');
   });
 });
 

@@ -20,7 +20,16 @@ export interface MeterstreamConfig {
     /** Data directory of the embedded engine. */
     dataDir: string;
   };
-  gateway: { host: string; port: number };
+  gateway: {
+    host: string;
+    port: number;
+    /** GATEWAY_BODY_LIMIT_BYTES: larger request bodies get 413 BODY_TOO_LARGE. */
+    bodyLimitBytes: number;
+    /** INGEST_MAX_EVENT_AGE_SECONDS: older event timestamps are refused. */
+    maxEventAgeSeconds: number;
+    /** INGEST_MAX_FUTURE_SKEW_SECONDS: timestamps further ahead of the gateway's clock are refused. */
+    maxFutureSkewSeconds: number;
+  };
   /** Optional seed: catalog objects written at start when the catalog lacks them. */
   catalogFile: string | undefined;
   aggregator: { windowSeconds: number; flushIntervalMs: number; flushMaxRecords: number };
@@ -109,6 +118,12 @@ export function loadConfig(env: Env = process.env): MeterstreamConfig {
   if (env.AUTH_DISABLED !== undefined && env.AUTH_DISABLED !== '') {
     throw new ConfigError('AUTH_DISABLED', 'is not supported: every route requires an API key (set ADMIN_API_KEY or create keys with scripts/api-keys.js)');
   }
+  const dedupWindowMinutes = int(env, 'ROUTER_DEDUP_WINDOW_MINUTES', 120, 1, 60 * 24 * 31);
+  const maxEventAgeSeconds = int(env, 'INGEST_MAX_EVENT_AGE_SECONDS', 3600, 1, 366 * 86400);
+  if (maxEventAgeSeconds > dedupWindowMinutes * 60) {
+    // The router drops repeated ids only within its window and sends older events to the DLQ.
+    throw new ConfigError('INGEST_MAX_EVENT_AGE_SECONDS', `${maxEventAgeSeconds} s is longer than ROUTER_DEDUP_WINDOW_MINUTES (${dedupWindowMinutes} min): the gateway would accept events the router refuses`);
+  }
   return {
     kafka: {
       brokers,
@@ -128,6 +143,9 @@ export function loadConfig(env: Env = process.env): MeterstreamConfig {
     gateway: {
       host: str(env, 'GATEWAY_HOST', '127.0.0.1'),
       port: int(env, 'GATEWAY_PORT', 8080, 0, 65535),
+      bodyLimitBytes: int(env, 'GATEWAY_BODY_LIMIT_BYTES', 2 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      maxEventAgeSeconds,
+      maxFutureSkewSeconds: int(env, 'INGEST_MAX_FUTURE_SKEW_SECONDS', 300, 0, 86400),
     },
     catalogFile: env.CATALOG_FILE ? path.resolve(env.CATALOG_FILE) : undefined,
     aggregator: {
@@ -139,7 +157,7 @@ export function loadConfig(env: Env = process.env): MeterstreamConfig {
       graceSeconds: int(env, 'BILLING_GRACE_SECONDS', 3600, 0, 31 * 86400),
       tickMs: int(env, 'BILLING_TICK_MS', 10000, 100, 3600000),
     },
-    router: { dedupWindowMinutes: int(env, 'ROUTER_DEDUP_WINDOW_MINUTES', 120, 1, 60 * 24 * 31) },
+    router: { dedupWindowMinutes },
     auth: {
       bootstrapAdminKey: bootstrapAdminKey(env),
       rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),

@@ -6,6 +6,10 @@
 export const ERROR_CODES = {
   VALIDATION_FAILED: { status: 422, retryable: false },
   INVALID_JSON: { status: 400, retryable: false },
+  /** The request body is larger than the gateway's body limit (BODY_LIMIT_BYTES). */
+  BODY_TOO_LARGE: { status: 413, retryable: false },
+  /** A request body that is not application/json. */
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },
   DUPLICATE_EVENT_ID_IN_BATCH: { status: 422, retryable: false },
   UNKNOWN_METER: { status: 404, retryable: false },
   NOT_FOUND: { status: 404, retryable: false },

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { MeterstreamError, type Logger, type Warehouse } from '@meterstream/common';
+import { MeterstreamError, type ErrorCode, type Logger, type MeterstreamConfig, type Warehouse } from '@meterstream/common';
 import type { ApiKeyCatalog } from './api-key-commands';
 import { ApiKeyIndex } from './api-key-index';
 import { installAuth } from './auth';
@@ -38,12 +38,26 @@ export interface GatewayDeps {
   businessId?: string;
   /** Present where billing runs in the same process (standalone mode). */
   billing?: BillingPort;
-  limits?: IngestLimits;
-  bodyLimitBytes?: number;
+  /** Body limit and event-time limits (config.gateway); the defaults when absent. */
+  settings?: Pick<MeterstreamConfig['gateway'], 'bodyLimitBytes' | 'maxEventAgeSeconds' | 'maxFutureSkewSeconds'>;
 }
 
+/** Fastify's own request errors, under the project's codes. */
+const FASTIFY_ERRORS: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_JSON',
+};
+
 export function buildGateway(deps: GatewayDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: deps.bodyLimitBytes ?? 2 * 1024 * 1024 });
+  const limits: IngestLimits = deps.settings
+    ? { ...DEFAULT_INGEST_LIMITS, maxEventAgeMs: deps.settings.maxEventAgeSeconds * 1000, maxFutureSkewMs: deps.settings.maxFutureSkewSeconds * 1000 }
+    : DEFAULT_INGEST_LIMITS;
+  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: deps.settings?.bodyLimitBytes ?? 2 * 1024 * 1024 });
+
+  // Every route takes JSON: a text/plain body gets 415 instead of reaching a route as a string.
+  app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof MeterstreamError) {
@@ -51,14 +65,10 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
       return reply.status(error.status).send(error.toJSON());
     }
     const fastifyError = error as { statusCode?: number; code?: string; message: string };
-    if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return reply.status(415).send({ code: 'UNSUPPORTED_MEDIA_TYPE', message: fastifyError.message, retryable: false });
-    }
-    if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.status(413).send({ code: 'BODY_TOO_LARGE', message: fastifyError.message, retryable: false });
-    }
-    if (fastifyError.statusCode === 400) {
-      return reply.status(400).send({ code: 'INVALID_JSON', message: fastifyError.message, retryable: false });
+    const code = FASTIFY_ERRORS[fastifyError.code ?? ''] ?? (fastifyError.statusCode === 400 ? 'INVALID_JSON' : undefined);
+    if (code) {
+      const mapped = new MeterstreamError(code, fastifyError.message);
+      return reply.status(mapped.status).send(mapped.toJSON());
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send({ code: 'INTERNAL', message: 'internal error', retryable: true });
@@ -79,7 +89,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     api.get('/healthz', async () => ({ status: 'ok' }));
     api.get('/openapi.json', { config: { scope: 'read' } }, async () => app.swagger());
     const businessId = deps.businessId ?? 'bus_meterstream';
-    registerEventRoutes(api, deps.publisher, new SeenEvents(deps.warehouse, deps.logger), deps.limits ?? DEFAULT_INGEST_LIMITS);
+    registerEventRoutes(api, deps.publisher, new SeenEvents(deps.warehouse, deps.logger), limits);
     registerEventQueryRoutes(api, deps.warehouse, deps.meters.catalog.store, businessId);
     registerMeterRoutes(api, deps.meters, businessId);
     registerUsageRoutes(api, deps.warehouse, deps.meters.catalog.store);

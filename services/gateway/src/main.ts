@@ -15,6 +15,7 @@ runService('gateway', async (config, logger) => {
     publisher: new EventPublisher(producer, codec, topics),
     warehouse,
     meters: platform,
+    settings: config.gateway,
   });
   await app.listen({ host: config.gateway.host, port: config.gateway.port });
   return async () => {

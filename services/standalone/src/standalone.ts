@@ -77,6 +77,7 @@ export async function startStandalone(config: MeterstreamConfig, logger: Logger)
       publisher: new EventPublisher(producer, codec, topics),
       warehouse,
       meters: platform,
+      settings: config.gateway,
       billing,
     });
     const url = await gateway.listen({ host: config.gateway.host, port: config.gateway.port });
