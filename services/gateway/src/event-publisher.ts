@@ -1,36 +1,21 @@
 import avro from 'avsc';
-import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { MeterstreamError, readSchema, type AvroCodec, type Topics, type UsageEvent } from '@meterstream/common';
-
-/**
- * The gateway's producer: idempotent, acks=all, and bounded retries so that a request facing an
- * unavailable Kafka fails within seconds with 503 instead of hanging (the client resends; repeats are
- * dropped by event id).
- */
-export function createEventProducer(kafka: Kafka): Producer {
-  return kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
-  });
-}
+import type { EventProducer, EventRecord } from './event-producer';
 
 /** Sends at most this many messages, or this many bytes of keys and values, in one producer.send. */
 const MAX_GROUP_MESSAGES = 5000;
 const MAX_GROUP_BYTES = 512 * 1024;
 /**
- * producer.send calls in flight at once. The producer has one request in flight per broker
- * (idempotence), so a second send only waits, encoded, behind the first; requests arriving while both
- * are busy are sent together in the next one.
+ * producer.send calls in flight at once: one (the producer chains its sends, see event-producer.ts);
+ * requests arriving while it is busy are sent together in the next one.
  */
-const MAX_SENDS_IN_FLIGHT = 2;
+const MAX_SENDS_IN_FLIGHT = 1;
 
 type EventEncoder = (event: UsageEvent) => Buffer;
 
 interface PendingPublish {
   topic: string;
-  messages: Message[];
+  messages: EventRecord[];
   bytes: number;
   resolve: () => void;
   reject: (err: MeterstreamError) => void;
@@ -54,7 +39,7 @@ export class EventPublisher {
   private sendsInFlight = 0;
 
   constructor(
-    private readonly producer: Producer,
+    private readonly producer: EventProducer,
     private readonly codec: AvroCodec,
     private readonly topics: Topics,
   ) {}
@@ -63,19 +48,19 @@ export class EventPublisher {
     const topic = this.topics.events;
     const messages = await this.encode(topic, events);
     let bytes = 0;
-    for (const m of messages) bytes += (m.value as Buffer).length + Buffer.byteLength(m.key as string);
+    for (const m of messages) bytes += m.value.length + Buffer.byteLength(m.key);
     await new Promise<void>((resolve, reject) => {
       this.queue.push({ topic, messages, bytes, resolve, reject });
       this.sendQueued();
     });
   }
 
-  private async encode(topic: string, events: readonly UsageEvent[]): Promise<Message[]> {
+  private async encode(topic: string, events: readonly UsageEvent[]): Promise<EventRecord[]> {
     const encoder = events.length > 0 ? await this.encoderFor(topic, events[0]) : null;
     if (!encoder) {
       return Promise.all(events.map(async (event) => ({ key: event.customer_id, value: await this.codec.encode(topic, event) })));
     }
-    const messages: Message[] = new Array(events.length);
+    const messages: EventRecord[] = new Array(events.length);
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
       let value: Buffer;
@@ -133,7 +118,7 @@ export class EventPublisher {
       const messages = group.length === 1 ? group[0].messages : group.flatMap((p) => p.messages);
       this.sendsInFlight++;
       this.producer
-        .send({ topic, acks: -1, messages, timeout: 10000 })
+        .send(topic, messages)
         .then(
           () => {
             for (const p of group) p.resolve();

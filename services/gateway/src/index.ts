@@ -4,5 +4,6 @@ export * from './api-key-index';
 export * from './api-key-token';
 export * from './auth';
 export * from './event-publisher';
+export * from './event-producer';
 export * from './event-validator';
 export * from './routes/billing';

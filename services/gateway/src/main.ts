@@ -1,14 +1,14 @@
 import { connectPlatform, openWarehouse, runService } from '@meterstream/common';
 import { buildGateway } from './app';
-import { createEventProducer, EventPublisher } from './event-publisher';
+import { EventPublisher } from './event-publisher';
+import { createEventProducer } from './event-producer';
 
 // Distributed mode: the gateway alone. Billing routes are served where billing runs.
 runService('gateway', async (config, logger) => {
   const warehouse = await openWarehouse(config);
   const platform = await connectPlatform(config, logger, 'gateway');
   const { kafka, codec, topics } = platform;
-  const producer = createEventProducer(kafka);
-  await producer.connect();
+  const producer = createEventProducer(config);
   const app = buildGateway({
     logger,
     auth: { keys: platform.catalog, ...config.auth },
@@ -20,7 +20,7 @@ runService('gateway', async (config, logger) => {
   await app.listen({ host: config.gateway.host, port: config.gateway.port });
   return async () => {
     await app.close();
-    await producer.disconnect();
+    await producer.close();
     await platform.stop();
     await warehouse.close();
   };

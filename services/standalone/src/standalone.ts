@@ -68,9 +68,8 @@ export async function startStandalone(config: MeterstreamConfig, logger: Logger)
     await billing.start();
     stops.push(() => billing.stop());
 
-    const producer = createEventProducer(kafka);
-    await producer.connect();
-    stops.push(() => producer.disconnect());
+    const producer = createEventProducer(config);
+    stops.push(() => producer.close());
     const gateway = buildGateway({
       logger: logger.child({ service: 'gateway' }),
       auth: { keys: catalog, ...config.auth },
