@@ -359,7 +359,7 @@ function renderSection(r) {
   }
   if (r.scenarios.length > 0) {
     lines.push(
-      '**Gateway**: `POST /events/ingest` (validation, event-id lookup in ClickHouse, Avro, kafkajs producer with acks=all, 2xx after ' +
+      '**Gateway**: `POST /events/ingest` (validation, event-id lookup in ClickHouse, Avro, @platformatic/kafka idempotent producer with acks=all, 2xx after ' +
         "Kafka's acknowledgement), closed loop from this script's process. *standalone*: the four services in one process, so the router and " +
         'the aggregator consume what is ingested on the same event loop; *gateway alone*: `services/gateway/dist/main.js`, nothing consuming.',
     );
@@ -454,8 +454,8 @@ function renderSection(r) {
         const best = Math.max(...alone.map(perCpuSecond).filter(Number.isFinite));
         lines.push(
           `- Even given a whole core, the gateway alone would ingest about ${fmtInt(best)} events/s (its best events per CPU-second above): Node runs ` +
-            'the request path on one thread — JSON parsing and validation, the event-id lookup, Avro encoding and the kafkajs send, whose record ' +
-            `encoding is JavaScript (kafkajs alone: ${r.producers?.kafkajs ? fmtInt(r.producers.kafkajs.recordsPerSec) : 'n/a'} records/s above).`,
+            'the request path on one thread — JSON parsing and validation, the event-id lookup, Avro encoding and the producer, whose record ' +
+            `encoding is JavaScript (@platformatic/kafka alone: ${r.producers?.platformatic ? fmtInt(r.producers.platformatic.recordsPerSec) : 'n/a'} records/s above).`,
         );
       }
       if (r.size?.costs.decodeAs > 50 && r.scenarios.some((s) => s.mode === 'standalone')) {

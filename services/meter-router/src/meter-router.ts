@@ -96,7 +96,10 @@ export class MeterRouter {
           idempotent: true,
           maxInFlightRequests: 1,
           createPartitioner: Partitioners.DefaultPartitioner,
-          retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5000 },
+          // A transaction begun right after the previous commit meets CONCURRENT_TRANSACTIONS while the
+          // broker writes the commit markers (milliseconds): retry that soon, as the Java client does,
+          // not after the client-wide 200 ms. Longer trouble backs off to 5 s between attempts.
+          retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 10, maxRetryTime: 5000 },
         });
         await p.connect();
         return p;
