@@ -39,6 +39,8 @@ describe('per-unit pricing (Dodo default)', () => {
       chargeable_units: '50',
       price_per_unit: '3',
       amount: '150',
+      pricing_model: 'per_unit',
+      tiers: [],
     });
   });
 
@@ -89,6 +91,22 @@ describe('graduated tiers', () => {
     expect(line.chargeable_units).toBe('101');
     expect(line.price_per_unit).toBeNull();
     expect(line.description).toBe('storage: graduated 100 × 2 + 1 × 1 + flat 50');
+    expect(line.pricing_model).toBe('graduated');
+    expect(line.tiers).toEqual([
+      { up_to: '100', units: '100', price_per_unit: '2', flat_fee: '0', amount: '200' },
+      { up_to: '1000', units: '1', price_per_unit: '1', flat_fee: '50', amount: '51' },
+    ]);
+  });
+
+  it('lists the tiers with exact amounts that add up to the unrounded charge', () => {
+    const line = priceMeterUsage(graduated, '1011'); // 100 × 2 + 900 × 1 + 50 + 1 × 0.5
+    expect(line.tiers).toEqual([
+      { up_to: '100', units: '100', price_per_unit: '2', flat_fee: '0', amount: '200' },
+      { up_to: '1000', units: '900', price_per_unit: '1', flat_fee: '50', amount: '950' },
+      { up_to: null, units: '1', price_per_unit: '0.5', flat_fee: '0', amount: '0.5' },
+    ]);
+    expect(line.amount).toBe('1151');
+    expect(priceMeterUsage(graduated, '5').tiers).toEqual([]);
   });
 
   it('fills every tier up to the last, unbounded one', () => {
@@ -131,6 +149,8 @@ describe('volume tiers', () => {
     const line = priceMeterUsage(volume, '100'); // 100 × 2 + 5
     expect(line.amount).toBe('205');
     expect(line.price_per_unit).toBe('2');
+    expect(line.pricing_model).toBe('volume');
+    expect(line.tiers).toEqual([{ up_to: '100', units: '100', price_per_unit: '2', flat_fee: '5', amount: '205' }]);
   });
 
   it('prices all units with the next tier one unit over the boundary', () => {

@@ -1,4 +1,4 @@
-import { Decimal, decimalText, type InvoiceLine, type MeterPrice, type Product } from '@meterstream/common';
+import { Decimal, decimalText, type InvoiceLine, type InvoiceLineTier, type MeterPrice, type Product } from '@meterstream/common';
 
 /**
  * Pricing of one billing period: pure functions, no I/O. Every quantity and amount is exact decimal
@@ -47,6 +47,8 @@ export interface MeterCharge {
   price_per_unit: string | null;
   /** Compact human-readable breakdown, e.g. "100 × 2 + 50 × 1 + flat 10". */
   breakdown: string;
+  /** Graduated and volume: the tiers that priced units, in order; empty for the other models. */
+  tiers: InvoiceLineTier[];
 }
 
 const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
@@ -84,6 +86,8 @@ export function roundAmount(rawAmount: string): string {
 export function priceMeterUsage(price: MeterPriceModel, usage: string): InvoiceLine {
   const charge = meterCharge(price, usage);
   return {
+    pricing_model: price.model ?? 'per_unit',
+    tiers: charge.tiers,
     type: 'meter',
     meter_id: price.meter_id,
     description: `${price.meter_id}: ${charge.breakdown}`,
@@ -110,6 +114,8 @@ export function priceFixedFee(product: Product): InvoiceLine {
     chargeable_units: null,
     price_per_unit: null,
     amount: decimalText(new Decimal(fixedPrice)),
+    pricing_model: null,
+    tiers: [],
   };
 }
 
@@ -137,6 +143,7 @@ function perUnitCharge(price: MeterPriceModel, chargeable: Decimal): MeterCharge
     raw_amount: decimalText(chargeable.times(unitPrice)),
     price_per_unit: decimalText(unitPrice),
     breakdown: `${decimalText(chargeable)} × ${decimalText(unitPrice)}`,
+    tiers: [],
   };
 }
 
@@ -151,6 +158,7 @@ function packageCharge(price: MeterPriceModel, chargeable: Decimal): MeterCharge
     raw_amount: decimalText(packages.times(packagePrice)),
     price_per_unit: decimalText(packagePrice),
     breakdown: `${decimalText(packages)} packages of ${decimalText(packageSize)} × ${decimalText(packagePrice)}`,
+    tiers: [],
   };
 }
 
@@ -163,13 +171,16 @@ interface ParsedTier {
 function graduatedCharge(tiers: ParsedTier[], chargeable: Decimal): MeterCharge {
   let amount = new Decimal(0);
   const parts: string[] = [];
+  const used: InvoiceLineTier[] = [];
   let lowerBound = new Decimal(0);
   for (const tier of tiers) {
     if (chargeable.lte(lowerBound)) break;
     const upper = tier.upTo === null || chargeable.lt(tier.upTo) ? chargeable : tier.upTo;
     const units = upper.minus(lowerBound);
-    amount = amount.plus(units.times(tier.price)).plus(tier.flatFee);
+    const tierAmount = units.times(tier.price).plus(tier.flatFee);
+    amount = amount.plus(tierAmount);
     parts.push(tierText(units, tier));
+    used.push(tierPart(tier, units, tierAmount));
     if (tier.upTo === null) break;
     lowerBound = tier.upTo;
   }
@@ -178,6 +189,7 @@ function graduatedCharge(tiers: ParsedTier[], chargeable: Decimal): MeterCharge 
     raw_amount: decimalText(amount),
     price_per_unit: null,
     breakdown: parts.length > 0 ? `graduated ${parts.join(' + ')}` : 'graduated 0',
+    tiers: used,
   };
 }
 
@@ -190,6 +202,17 @@ function volumeCharge(tiers: ParsedTier[], chargeable: Decimal): MeterCharge {
     raw_amount: decimalText(amount),
     price_per_unit: decimalText(tier.price),
     breakdown: chargeable.gt(0) ? `volume ${tierText(chargeable, tier)}` : 'volume 0',
+    tiers: chargeable.gt(0) ? [tierPart(tier, chargeable, amount)] : [],
+  };
+}
+
+function tierPart(tier: ParsedTier, units: Decimal, amount: Decimal): InvoiceLineTier {
+  return {
+    up_to: tier.upTo === null ? null : decimalText(tier.upTo),
+    units: decimalText(units),
+    price_per_unit: decimalText(tier.price),
+    flat_fee: decimalText(tier.flatFee),
+    amount: decimalText(amount),
   };
 }
 

@@ -13,6 +13,20 @@ export interface InvoiceLine {
   /** Adjustment lines: the earlier period whose late usage this line bills. */
   adjusted_period_start?: string | null;
   adjusted_period_end?: string | null;
+  /** Meter lines: the pricing model; null on other lines. */
+  pricing_model?: string | null;
+  /** Graduated and volume lines: the tiers that priced units; empty otherwise. */
+  tiers?: InvoiceLineTier[];
+}
+
+/** One tier's part of a meter line; the parts' amounts add up to the line's exact charge. */
+export interface InvoiceLineTier {
+  up_to: string | null;
+  units: string;
+  price_per_unit: string;
+  flat_fee: string;
+  /** units × price_per_unit + flat_fee, exact (the line's amount is rounded once, from their sum). */
+  amount: string;
 }
 
 export interface Invoice {
