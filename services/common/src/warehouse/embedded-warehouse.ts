@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { Session } from 'chdb';
+import type { Session } from 'chdb';
 import { QUERY_SETTINGS, parseJsonEachRow, type InsertOptions, type QueryParams, type Warehouse } from './warehouse';
 
 const CONNECTION_ARGS = Object.entries(QUERY_SETTINGS).map(([key, value]) => `--${key}=${value}`);
@@ -14,7 +14,10 @@ export class EmbeddedWarehouse implements Warehouse {
 
   constructor(readonly dataDir: string) {
     fs.mkdirSync(dataDir, { recursive: true });
-    this.session = new Session(dataDir, { connectionArgs: CONNECTION_ARGS });
+    // Loaded here, not at import: the ClickHouse library is large (about 170 MiB resident), and the
+    // services that never open a warehouse (the meter-router) import this module through common.
+    const { Session: ChdbSession } = require('chdb') as typeof import('chdb');
+    this.session = new ChdbSession(dataDir, { connectionArgs: CONNECTION_ARGS });
   }
 
   async query<T>(sql: string, params: QueryParams = {}): Promise<T[]> {
