@@ -34,6 +34,7 @@
 //    and billing all run in it), and its CPU time from /proc/<pid>/stat.
 // Rewrites the "bench-freshness" section of docs/benchmarks.md.
 'use strict';
+const { prng } = require('./bench/prng');
 const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -251,17 +252,6 @@ async function deleteRunTopics(prefix) {
   }
 }
 
-/** mulberry32: a small seeded PRNG. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Request bodies of the whole load, built before it starts (JSON, one Buffer per batch). */
 function buildBatches(args, rate, runId, customers) {

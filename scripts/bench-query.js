@@ -22,6 +22,7 @@
 // "bench-query" section of docs/benchmarks.md with the figures, the data set (from DIR/bench-usage.json:
 // rows, bytes on disk, load time) and the load averages.
 'use strict';
+const { prng } = require('./bench/prng');
 const fs = require('node:fs');
 const path = require('node:path');
 const report = require('./bench/report');
@@ -53,17 +54,6 @@ function parseArgs(argv) {
   return args;
 }
 
-/** mulberry32: a small seeded PRNG. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function readManifest(dir) {
   const file = path.join(dir, 'bench-usage.json');

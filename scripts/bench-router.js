@@ -27,6 +27,7 @@
 //  3. the child reports its RSS and heap, then stops; a read_committed consumer here counts the meter
 //     topics' records (the measured fan-out), then the scenario's topics and groups are deleted.
 'use strict';
+const { prng } = require('./bench/prng');
 const { execFileSync, fork } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -100,17 +101,6 @@ function benchMeters(n) {
   return meters;
 }
 
-/** mulberry32: a small seeded PRNG, so that every run produces the same events. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MODELS = ['model-large', 'model-medium', 'model-small'];
 const ENDPOINTS = ['/v1/chat', '/v1/embed', '/v1/complete', '/v1/moderate'];

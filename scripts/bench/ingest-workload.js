@@ -3,23 +3,13 @@
 // concatenation from a pool of pre-rendered event tails, so that the load generator spends little
 // CPU per event on a machine it shares with the gateway.
 'use strict';
+const { prng } = require('./prng');
 
 const MODELS = ['model-large', 'model-medium', 'model-small'];
 const ENDPOINTS = ['/v1/chat', '/v1/embed', '/v1/complete', '/v1/moderate'];
 const REGIONS = ['eu', 'us', 'ap'];
 const STATUSES = [200, 200, 200, 200, 201, 400, 404, 500];
 
-/** mulberry32: a small seeded PRNG, so that every run sends the same mix of events. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * One event without its id and timestamp: 70% `api_request` (endpoint, region, status, latency_ms,

@@ -6,6 +6,7 @@ import { Kafka, logLevel, Partitioners, type Admin, type Message, type Producer 
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { CATALOG_KINDS, EmbeddedWarehouse } from '@meterstream/common';
 import { ChildService } from '../support/child-service';
+import { eventually } from '../support/pipeline';
 import { normalizeDecimal } from '../support/exact-decimal';
 import {
   FAULT_METERS,
@@ -73,21 +74,9 @@ let closing = false;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const between = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
 
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string, pollMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    if (closing) throw new Error(`gave up waiting for ${what}: the suite is closing`);
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(pollMs);
-  }
-}
+/** eventually(), giving up as soon as the suite is closing. */
+const until = <T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string, pollMs = 200): Promise<T> =>
+  eventually(probe, timeoutMs, what, pollMs, () => closing);
 
 /**
  * A service process that the test kills on purpose. A watchdog restarts it when it exits on its own

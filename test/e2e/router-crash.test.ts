@@ -5,6 +5,7 @@ import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkaj
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { MeterRecord, UsageEvent } from '@meterstream/common';
 import { ChildService } from '../support/child-service';
+import { eventually } from '../support/pipeline';
 
 // Invariant 2 for the meter-router: with 100,000 events produced straight to Kafka while the router
 // runs as its own process and is killed with SIGKILL twice mid-stream, every matching event_id is on its
@@ -83,21 +84,6 @@ interface ReadResult {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string, pollMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(pollMs);
-  }
-}
-
 describe('meter-router under SIGKILL', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meterstream-router-crash-'));
   const catalogFile = path.join(dir, 'catalog.json');
@@ -135,7 +121,7 @@ describe('meter-router under SIGKILL', () => {
   }
 
   async function waitForLiveRouter(dead: Set<string>, timeoutMs = 120_000): Promise<void> {
-    await until(
+    await eventually(
       async () => {
         if (!router.running) throw new Error(`meter-router exited (${router.exits.join(', ')}); log ${router.logFile}`);
         const { state, members } = await routerMembers();
@@ -152,7 +138,7 @@ describe('meter-router under SIGKILL', () => {
     await admin.connect();
     router.start();
     // The router creates the topics and registers the schemas at start, then joins its group.
-    await until(
+    await eventually(
       async () => {
         if (!router.running) throw new Error(`meter-router exited (${router.exits.join(', ')}); log ${router.logFile}`);
         const topics = new Set(await admin.listTopics());
@@ -223,8 +209,8 @@ describe('meter-router under SIGKILL', () => {
 
     const chaos = async () => {
       // First kill: after ~40,000 produced and once the router has written output.
-      await until(() => (produced >= FIRST_KILL_AFTER ? true : undefined), 300_000, `${FIRST_KILL_AFTER} events produced`, 20);
-      await until(async () => ((await meterOutput()) > 0 ? true : undefined), 120_000, 'first router output', 50);
+      await eventually(() => (produced >= FIRST_KILL_AFTER ? true : undefined), 300_000, `${FIRST_KILL_AFTER} events produced`, 20);
+      await eventually(async () => ((await meterOutput()) > 0 ? true : undefined), 120_000, 'first router output', 50);
       const dead = await killRouter('kill 1');
       await sleep(500);
       router.start();
@@ -236,7 +222,7 @@ describe('meter-router under SIGKILL', () => {
         const committed = [...(await routerCommitted()).values()].reduce((a, b) => a + Math.max(b, 0), 0);
         return produced === TOTAL_EVENTS && committed === TOTAL_EVENTS;
       };
-      await until(async () => ((await meterOutput()) > before || (await caughtUp()) ? true : undefined), 120_000, 'output of the restarted router', 50);
+      await eventually(async () => ((await meterOutput()) > before || (await caughtUp()) ? true : undefined), 120_000, 'output of the restarted router', 50);
       const delay = Math.floor(Math.random() * 1500);
       await sleep(delay);
       const dead2 = await killRouter(`kill 2 (${delay} ms after output resumed)`);
@@ -254,7 +240,7 @@ describe('meter-router under SIGKILL', () => {
     // output) reach the end of every events partition.
     const ends = new Map((await admin.fetchTopicOffsets(TOPIC_EVENTS)).map((p) => [p.partition, Number(p.high)]));
     expect([...ends.values()].reduce((a, b) => a + b, 0)).toBe(TOTAL_EVENTS);
-    await until(
+    await eventually(
       async () => {
         if (!router.running) throw new Error(`meter-router exited (${router.exits.join(', ')}); log ${router.logFile}`);
         const committed = await routerCommitted();

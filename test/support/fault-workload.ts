@@ -1,4 +1,5 @@
 import type { MetadataValue, UsageEvent } from '@meterstream/common';
+import { prng } from '../../scripts/bench/prng';
 import { formatScaled, normalizeDecimal, parseScaled } from './exact-decimal';
 
 /**
@@ -79,17 +80,6 @@ export interface Workload {
   outOfOrder: number;
 }
 
-/** mulberry32: a small seeded PRNG, so that a failing run can be replayed with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function generateWorkload(options: WorkloadOptions): Workload {
   const random = prng(options.seed);

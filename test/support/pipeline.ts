@@ -63,19 +63,30 @@ export async function getJson(url: string, key?: string): Promise<{ status: numb
   return { status: res.status, body: await res.json() };
 }
 
-/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 60000, what = 'condition'): Promise<T> {
+/**
+ * Polls `probe` every `pollMs` until it returns a value other than undefined, or fails after
+ * `timeoutMs` (with the last error the probe threw, if any). `stop` makes it give up at once, e.g.
+ * while a suite is being torn down.
+ */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60000,
+  what = 'condition',
+  pollMs = 200,
+  stop?: () => boolean,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
+    if (stop?.()) throw new Error(`gave up waiting for ${what}: stopped`);
     try {
       const value = await probe();
       if (value !== undefined) return value;
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 
