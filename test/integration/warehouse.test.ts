@@ -68,6 +68,36 @@ describe(`warehouse (${process.env.CLICKHOUSE_URL ? 'server' : 'embedded'})`, ()
     ]);
   });
 
+  it('ends each window at the next calendar boundary of the time zone, across daylight-saving changes', async () => {
+    const dst = `${meter}_dst`;
+    // Europe/Berlin: 2026-03-29 has 23 hours (clocks go forward), 2026-10-25 has 25.
+    const at = ['2026-03-29 10:00:00.000', '2026-10-25 10:00:00.000', '2026-02-10 10:00:00.000'];
+    await warehouse.insert(
+      'meter_usage',
+      at.map((t, i) => ({ ...row({ meter_id: dst, window_start: t, window_end: t, record_count: 1, value: '1', last_event_id: `d${i}` }) })),
+    );
+    const windows = async (window: 'day' | 'month', tz: string) => {
+      const { query, params } = usageWindowsQuery({ meterId: dst, aggregation: 'count', customerId: "cus_o'brien", start: Date.UTC(2026, 0, 1), end: Date.UTC(2027, 0, 1) }, window, tz);
+      const rows = await warehouse.query<{ bucket: string; bucket_end: string }>(query, params);
+      return rows.map((r) => [new Date(r.bucket).toISOString(), new Date(r.bucket_end).toISOString()]);
+    };
+    expect(await windows('day', 'Europe/Berlin')).toEqual([
+      ['2026-02-09T23:00:00.000Z', '2026-02-10T23:00:00.000Z'],
+      ['2026-03-28T23:00:00.000Z', '2026-03-29T22:00:00.000Z'],
+      ['2026-10-24T22:00:00.000Z', '2026-10-25T23:00:00.000Z'],
+    ]);
+    expect(await windows('month', 'Europe/Berlin')).toEqual([
+      ['2026-01-31T23:00:00.000Z', '2026-02-28T23:00:00.000Z'],
+      ['2026-02-28T23:00:00.000Z', '2026-03-31T22:00:00.000Z'],
+      ['2026-09-30T22:00:00.000Z', '2026-10-31T23:00:00.000Z'],
+    ]);
+    expect(await windows('day', 'UTC')).toEqual([
+      ['2026-02-10T00:00:00.000Z', '2026-02-11T00:00:00.000Z'],
+      ['2026-03-29T00:00:00.000Z', '2026-03-30T00:00:00.000Z'],
+      ['2026-10-25T00:00:00.000Z', '2026-10-26T00:00:00.000Z'],
+    ]);
+  });
+
   it('serves the documented usage views from the same partials', async () => {
     const rows = await warehouse.query<Record<string, string>>(
       `SELECT toString(window_start) AS w, toString(records) AS records, toString(sum_value) AS sum_value, toString(max_value) AS max_value,

@@ -62,10 +62,16 @@ FROM meter_usage WHERE ${SCOPE_WHERE}`,
 
 const WINDOW_UNITS: Record<UsageWindow, string> = { minute: 'MINUTE', hour: 'HOUR', day: 'DAY', month: 'MONTH' };
 
-/** Rows `{ window_start, value }` per window of the given size over [start, end), oldest first. */
+/**
+ * Rows `{ bucket, bucket_end, value }` per window of the given size over [start, end), oldest first.
+ * Windows are calendar windows of `timeZone`: a day runs from local midnight to local midnight (23 or
+ * 25 hours across a daylight-saving change), which ClickHouse computes (`bucket_end`).
+ */
 export function usageWindowsQuery(scope: UsageScope, window: UsageWindow, timeZone = 'UTC'): BuiltQuery {
   return {
-    query: `SELECT toStartOfInterval(window_start, INTERVAL 1 ${WINDOW_UNITS[window]}, {tz:String}) AS bucket,
+    // toStartOfInterval gives a Date for months: toDateTime makes it that date's midnight in the zone.
+    query: `SELECT toDateTime(toStartOfInterval(window_start, INTERVAL 1 ${WINDOW_UNITS[window]}, {tz:String}), {tz:String}) AS bucket,
+  bucket + INTERVAL 1 ${WINDOW_UNITS[window]} AS bucket_end,
   ${mergeExpression(scope.aggregation)} AS value
 FROM meter_usage WHERE ${SCOPE_WHERE}
 GROUP BY bucket ORDER BY bucket`,

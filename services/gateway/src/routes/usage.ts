@@ -45,7 +45,7 @@ export function registerUsageRoutes(app: FastifyInstance, warehouse: Warehouse, 
     const windows = usageWindowsQuery(scope, window, q.time_zone ?? 'UTC');
     const [[totalRow], windowRows] = await Promise.all([
       warehouse.query<{ total: string; records: string }>(total.query, total.params),
-      warehouse.query<{ bucket: string; value: string }>(windows.query, windows.params),
+      warehouse.query<{ bucket: string; bucket_end: string; value: string }>(windows.query, windows.params),
     ]);
     return {
       meter_id: meter.id,
@@ -54,19 +54,7 @@ export function registerUsageRoutes(app: FastifyInstance, warehouse: Warehouse, 
       end: new Date(end!).toISOString(),
       window,
       total: totalRow && totalRow.records !== '0' ? normalize(totalRow.total) : '0',
-      windows: windowRows.map((row) => {
-        const windowStart = new Date(row.bucket);
-        return { start: windowStart.toISOString(), end: new Date(windowEnd(windowStart.getTime(), window)).toISOString(), value: normalize(row.value) };
-      }),
+      windows: windowRows.map((row) => ({ start: new Date(row.bucket).toISOString(), end: new Date(row.bucket_end).toISOString(), value: normalize(row.value) })),
     };
   });
-}
-
-/** End of a usage window that starts at `start` (calendar months have their own length). */
-function windowEnd(start: number, window: UsageWindow): number {
-  if (window === 'month') {
-    const d = new Date(start);
-    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes());
-  }
-  return start + { minute: 60000, hour: 3600000, day: 86400000 }[window];
 }
