@@ -98,17 +98,17 @@ function validateMetadata(
   const entries = Object.entries(raw);
   if (entries.length > limits.maxMetadataKeys) fail('metadata', `at most ${limits.maxMetadataKeys} keys, got ${entries.length}`);
   for (const [key, value] of entries) {
-    const field = `metadata.${key}`;
-    if (key.length === 0 || key.length > limits.maxMetadataKeyLength) fail(field, `keys must have 1 to ${limits.maxMetadataKeyLength} characters`);
+    if (key.length === 0 || key.length > limits.maxMetadataKeyLength) fail(`metadata.${key}`, `keys must have 1 to ${limits.maxMetadataKeyLength} characters`);
     if (typeof value === 'string') {
-      if (value.length > limits.maxMetadataValueLength) fail(field, `at most ${limits.maxMetadataValueLength} characters`);
+      if (value.length > limits.maxMetadataValueLength) fail(`metadata.${key}`, `at most ${limits.maxMetadataValueLength} characters`);
       out[key] = value;
     } else if (typeof value === 'boolean') {
       out[key] = value;
     } else if (typeof value === 'number' && Number.isFinite(value)) {
-      out[key] = { decimal: new Decimal(value).toFixed() };
+      // A safe integer prints exactly; other numbers may print with an exponent, which Decimal expands.
+      out[key] = { decimal: Number.isSafeInteger(value) ? String(value) : new Decimal(value).toFixed() };
     } else {
-      fail(field, 'must be a string, a finite number or a boolean (objects and arrays are refused)');
+      fail(`metadata.${key}`, 'must be a string, a finite number or a boolean (objects and arrays are refused)');
     }
   }
   return out;

@@ -9,6 +9,9 @@ import { knownEventIdsQuery, type Logger, type UsageEvent, type Warehouse } from
  */
 export class SeenEvents {
   private readonly recent = new Set<string>();
+  /** The same ids in the order they were remembered, as a ring: the oldest is overwritten first. */
+  private readonly order: string[] = [];
+  private next = 0;
 
   constructor(
     private readonly warehouse: Warehouse,
@@ -33,11 +36,18 @@ export class SeenEvents {
   }
 
   remember(events: readonly UsageEvent[]): void {
-    for (const event of events) this.recent.add(event.event_id);
-    // A Set iterates in insertion order: drop the oldest ids beyond capacity.
-    for (const id of this.recent) {
-      if (this.recent.size <= this.capacity) break;
-      this.recent.delete(id);
+    // O(1) per id: deleting the oldest ids by iterating the Set from its start would walk over the
+    // slots of every id deleted before (V8 keeps them until the table is rebuilt).
+    for (const { event_id: id } of events) {
+      if (this.recent.has(id)) continue;
+      if (this.order.length < this.capacity) {
+        this.order.push(id);
+      } else {
+        this.recent.delete(this.order[this.next]);
+        this.order[this.next] = id;
+        this.next = (this.next + 1) % this.capacity;
+      }
+      this.recent.add(id);
     }
   }
 }
