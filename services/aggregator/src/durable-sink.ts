@@ -39,7 +39,7 @@ interface PartitionState {
   fetched: bigint;
   /** durable offset last written to sink_progress. */
   reported: bigint;
-  /** Records from `end` of `pending` (or from `next`) up to `end`. */
+  /** The records after those of `pending` (after `next` when nothing is pending), up to `end`. */
   buffer: SinkBuffer;
   /**
    * Rows taken from the buffer whose insert has not succeeded yet. They are inserted again, the same

@@ -38,8 +38,8 @@ export interface GatewayDeps {
   businessId?: string;
   /** Present where billing runs in the same process (standalone mode). */
   billing?: BillingPort;
-  /** Body limit and event-time limits (config.gateway); the defaults when absent. */
-  settings?: Pick<MeterstreamConfig['gateway'], 'bodyLimitBytes' | 'maxEventAgeSeconds' | 'maxFutureSkewSeconds'>;
+  /** Body limit and event-time limits (config.gateway). */
+  settings: Pick<MeterstreamConfig['gateway'], 'bodyLimitBytes' | 'maxEventAgeSeconds' | 'maxFutureSkewSeconds'>;
 }
 
 /** Fastify's own request errors, under the project's codes. */
@@ -51,10 +51,9 @@ const FASTIFY_ERRORS: Record<string, ErrorCode> = {
 };
 
 export function buildGateway(deps: GatewayDeps): FastifyInstance {
-  const limits: IngestLimits = deps.settings
-    ? { ...DEFAULT_INGEST_LIMITS, maxEventAgeMs: deps.settings.maxEventAgeSeconds * 1000, maxFutureSkewMs: deps.settings.maxFutureSkewSeconds * 1000 }
-    : DEFAULT_INGEST_LIMITS;
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: deps.settings?.bodyLimitBytes ?? 2 * 1024 * 1024 });
+  const { settings } = deps;
+  const limits: IngestLimits = { ...DEFAULT_INGEST_LIMITS, maxEventAgeMs: settings.maxEventAgeSeconds * 1000, maxFutureSkewMs: settings.maxFutureSkewSeconds * 1000 };
+  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: settings.bodyLimitBytes });
 
   // Every route takes JSON: a text/plain body gets 415 instead of reaching a route as a string.
   app.removeContentTypeParser('text/plain');
