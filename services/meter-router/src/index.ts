@@ -1,3 +1,4 @@
 export * from './meter-router';
 export * from './meter-index';
 export * from './record-extractor';
+export * from './start-router-thread';

@@ -10,7 +10,7 @@ import {
 import { Aggregator } from '@meterstream/aggregator';
 import { Billing } from '@meterstream/billing';
 import { buildGateway, createEventProducer, EventPublisher } from '@meterstream/gateway';
-import { MeterRouter } from '@meterstream/meter-router';
+import { startRouterThread } from '@meterstream/meter-router';
 
 export interface Standalone {
   url: string;
@@ -23,8 +23,8 @@ export interface Standalone {
 }
 
 /**
- * All four services in one process on one warehouse. Built by hand in dependency order; stopped in
- * reverse order.
+ * All four services in one process on one warehouse, the meter-router on a worker thread. Built by
+ * hand in dependency order; stopped in reverse order.
  */
 export async function startStandalone(config: MeterstreamConfig, logger: Logger): Promise<Standalone> {
   const stops: (() => Promise<void>)[] = [];
@@ -42,16 +42,8 @@ export async function startStandalone(config: MeterstreamConfig, logger: Logger)
     await aggregator.start();
     stops.push(() => aggregator.stop());
 
-    const router = new MeterRouter({
-      config,
-      kafka,
-      codec,
-      topics,
-      catalog,
-      logger: logger.child({ service: 'meter-router' }),
-      groupId: `${config.kafka.topicPrefix}meter-router`,
-    });
-    await router.start();
+    // On a thread of its own: routing does not wait behind HTTP requests and ClickHouse inserts.
+    const router = await startRouterThread(config, logger);
     stops.push(() => router.stop());
 
     const billing = new Billing({
