@@ -43,6 +43,7 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { IngestWorkload } = require('./bench/ingest-workload');
+const { SERVICE_NODE_FLAGS } = require('./setup');
 const { runHttpScenario } = require('./bench/http-load');
 const { CpuMeter, load1, uptimeLine } = require('./bench/bench-stats');
 const { packageVersion, runKafkajs, runPlatformatic, runProducerPerformance } = require('./bench/producer-bench');
@@ -191,7 +192,7 @@ function freePort() {
 
 /** Starts `node <main>` (a service's composition root) and resolves once GET /healthz answers. */
 async function startPipeline({ main, env, profileDir }) {
-  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const nodeArgs = [...SERVICE_NODE_FLAGS, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
   const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, main)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
