@@ -34,7 +34,6 @@
 //    and billing all run in it), and its CPU time from /proc/<pid>/stat.
 // Rewrites the "bench-freshness" section of docs/benchmarks.md.
 'use strict';
-const { SERVICE_NODE_FLAGS } = require('./setup');
 const { prng } = require('./bench/prng');
 const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -195,7 +194,7 @@ async function startPipeline(args, runId) {
   delete env.CLICKHOUSE_URL;
   const logFile = path.join(dataDir, 'standalone.log');
   const out = fs.openSync(logFile, 'a');
-  const nodeArgs = [...SERVICE_NODE_FLAGS, ...(args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : [])];
+  const nodeArgs = args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : [];
   const child = spawn(process.execPath, [...nodeArgs, MAIN], { cwd: report.ROOT, env, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));

@@ -43,7 +43,7 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { IngestWorkload } = require('./bench/ingest-workload');
-const { SERVICE_NODE_FLAGS } = require('./setup');
+const { GATEWAY_NODE_FLAGS } = require('./setup');
 const { runHttpScenario } = require('./bench/http-load');
 const { CpuMeter, load1, uptimeLine } = require('./bench/bench-stats');
 const { packageVersion, runKafkajs, runPlatformatic, runProducerPerformance } = require('./bench/producer-bench');
@@ -57,8 +57,9 @@ const TARGET_EVENTS_PER_SEC = 50000;
 
 /** What serves POST /events/ingest in a phase. */
 const MODES = {
-  standalone: { main: 'services/standalone/dist/main.js', label: 'standalone (4 services, 1 process)', consumes: true },
-  gateway: { main: 'services/gateway/dist/main.js', label: 'gateway alone', consumes: false },
+  standalone: { main: 'services/standalone/dist/main.js', label: 'standalone (4 services, 1 process)', consumes: true, nodeFlags: [] },
+  // Started as the README says a gateway of its own is started.
+  gateway: { main: 'services/gateway/dist/main.js', label: 'gateway alone', consumes: false, nodeFlags: GATEWAY_NODE_FLAGS },
 };
 
 const log = (message) => console.log(`[bench-ingest] ${message}`);
@@ -191,8 +192,8 @@ function freePort() {
 }
 
 /** Starts `node <main>` (a service's composition root) and resolves once GET /healthz answers. */
-async function startPipeline({ main, env, profileDir }) {
-  const nodeArgs = [...SERVICE_NODE_FLAGS, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
+async function startPipeline({ main, nodeFlags, env, profileDir }) {
+  const nodeArgs = [...nodeFlags, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
   const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, main)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -361,8 +362,9 @@ function renderSection(r) {
   if (r.scenarios.length > 0) {
     lines.push(
       '**Gateway**: `POST /events/ingest` (validation, event-id lookup in ClickHouse, Avro, @platformatic/kafka idempotent producer with acks=all, 2xx after ' +
-        "Kafka's acknowledgement), closed loop from this script's process. *standalone*: the four services in one process, so the router and " +
-        'the aggregator consume what is ingested on the same event loop; *gateway alone*: `services/gateway/dist/main.js`, nothing consuming.',
+        "Kafka's acknowledgement), closed loop from this script's process. *standalone*: the four services in one process (the router on a " +
+        'worker thread, the aggregator on the gateway\'s event loop), consuming what is ingested; *gateway alone*: ' +
+        `\`node ${GATEWAY_NODE_FLAGS.join(' ')} services/gateway/dist/main.js\`, nothing consuming.`,
     );
     lines.push('');
     lines.push('| served by | batch × connections | events/s | requests/s | p50 ms | p99 ms | ÷ raw Kafka | service CPU | events per service CPU-second | load generator CPU | machine busy | load (1 min) |');
@@ -555,11 +557,11 @@ async function main() {
     const workload = new IngestWorkload(`${runId}-`);
     const eventsTopic = `${prefix}events`;
     for (const mode of args.gateway ? args.modes : []) {
-      const { main, label, consumes } = MODES[mode];
+      const { main, label, consumes, nodeFlags } = MODES[mode];
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `meterstream-bench-ingest-${mode}-`));
       dataDirs.push(dataDir);
       const env = { ...baseEnv, CLICKHOUSE_DATA_DIR: dataDir, GATEWAY_PORT: String(await freePort()) };
-      pipeline = await startPipeline({ main, env, profileDir: args.profile });
+      pipeline = await startPipeline({ main, nodeFlags, env, profileDir: args.profile });
       log(`${label} up (pid ${pipeline.child.pid}) at ${pipeline.url}, ClickHouse data in ${dataDir}`);
       if (!result.size) {
         result.size = await measureEncoding(common, gateway, config, prefix, 4096);

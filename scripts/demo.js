@@ -7,4 +7,4 @@ const setup = require('./setup');
 setup.ensureDependencies();
 setup.build();
 setup.ensureStack();
-execFileSync(process.execPath, [...setup.SERVICE_NODE_FLAGS, path.join(__dirname, 'demo-run.js')], { cwd: setup.ROOT, stdio: 'inherit', env: process.env });
+execFileSync(process.execPath, [path.join(__dirname, 'demo-run.js')], { cwd: setup.ROOT, stdio: 'inherit', env: process.env });

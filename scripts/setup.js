@@ -9,13 +9,15 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..');
 
 /**
- * V8 flags every Meterstream process is started with (npm start, the demo, the benchmarks; docker
- * compose sets them through NODE_OPTIONS). The request path allocates a lot of short-lived objects
- * (parsed JSON, events, Avro buffers): 64 MiB semi-spaces for the young generation (V8's default is
- * 16 MiB on 64-bit) mean fewer scavenges, and the gateway alone took 57,050 instead of 47,450 events/s
- * in scripts/bench-ingest.js (1000 × 4, same machine, same hour).
+ * V8 flags of a gateway process of its own (distributed mode; docker compose sets them through
+ * NODE_OPTIONS). Its request path allocates many short-lived objects (parsed JSON, events, Avro
+ * buffers): 64 MiB semi-spaces for the young generation (V8's default is 16 MiB) mean fewer
+ * scavenges, and the gateway alone took 57,050 instead of 47,450 events/s in scripts/bench-ingest.js
+ * (1000 × 4, same machine, same hour). Not for the standalone process: there the longer scavenges
+ * delayed routing and flushing, and freshness at 5,000 events/s went from p99 1.1 s to 2.5 s
+ * (scripts/bench-freshness.js, one run each).
  */
-const SERVICE_NODE_FLAGS = ['--max-semi-space-size=64'];
+const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=64'];
 
 function run(cmd, args, opts = {}) {
   execFileSync(cmd, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], ...opts });
@@ -48,4 +50,4 @@ function ensureStack() {
   process.env.SCHEMA_REGISTRY_URL = `http://127.0.0.1:${process.env.REGISTRY_PORT || 8081}/apis/ccompat/v7`;
 }
 
-module.exports = { ROOT, SERVICE_NODE_FLAGS, ensureDependencies, build, ensureStack, run };
+module.exports = { ROOT, GATEWAY_NODE_FLAGS, ensureDependencies, build, ensureStack, run };

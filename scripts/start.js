@@ -8,5 +8,5 @@ setup.ensureDependencies();
 setup.build();
 setup.ensureStack();
 const main = path.join(setup.ROOT, 'services', 'standalone', 'dist', 'main.js');
-const result = spawnSync(process.execPath, [...setup.SERVICE_NODE_FLAGS, main, ...process.argv.slice(2)], { cwd: setup.ROOT, stdio: 'inherit', env: process.env });
+const result = spawnSync(process.execPath, [main, ...process.argv.slice(2)], { cwd: setup.ROOT, stdio: 'inherit', env: process.env });
 process.exit(result.status ?? 1);
