@@ -51,7 +51,7 @@ describe('API keys', () => {
     const res = await postJson(`${app.url}/api-keys`, { name, scopes }, app.adminKey);
     expect(res.status).toBe(201);
     created.push({ id: res.body.id, token: res.body.token });
-    return res.body as { id: string; token: string; prefix: string; scopes: ApiKeyScope[]; revoked_at: string | null };
+    return res.body as { id: string; token: string; prefix: string; scopes: ApiKeyScope[]; created_at: string; revoked_at: string | null };
   };
   const cli = async (...args: string[]) => {
     let stdout = '';

@@ -7,7 +7,7 @@ describe('events API (dodopayments SDK)', () => {
   let client: DodoPayments;
   const now = Date.now();
   const at = (msAgo: number) => new Date(now - msAgo).toISOString();
-  const sent = [
+  const sent: DodoPayments.EventInput[] = [
     { event_id: 'ev-a1', customer_id: 'cus_a', event_name: 'api_request', timestamp: at(50000), metadata: { user_id: 'u1', method: 'GET' } },
     { event_id: 'ev-a2', customer_id: 'cus_a', event_name: 'api_request', timestamp: at(40000), metadata: { user_id: 'u2', method: 'POST' } },
     { event_id: 'ev-a3', customer_id: 'cus_a', event_name: 'llm_completion', timestamp: at(30000), metadata: { tokens: 120, premium: true } },
