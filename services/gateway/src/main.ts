@@ -7,7 +7,7 @@ import { createEventProducer } from './event-producer';
 runService('gateway', async (config, logger) => {
   const warehouse = await openWarehouse(config);
   const platform = await connectPlatform(config, logger, 'gateway');
-  const { kafka, codec, topics } = platform;
+  const { codec, topics } = platform;
   const producer = createEventProducer(config);
   const app = buildGateway({
     logger,
