@@ -48,10 +48,9 @@ const { runHttpScenario } = require('./bench/http-load');
 const { CpuMeter, load1, uptimeLine } = require('./bench/bench-stats');
 const { packageVersion, runKafkajs, runPlatformatic, runProducerPerformance } = require('./bench/producer-bench');
 
-const ROOT = path.resolve(__dirname, '..');
-const DOC = path.join(ROOT, 'docs', 'benchmarks.md');
-const START_MARK = '<!-- bench-ingest:start -->';
-const END_MARK = '<!-- bench-ingest:end -->';
+const report = require('./bench/report');
+
+const ROOT = report.ROOT;
 const TARGET_RATIO = 0.4;
 const TARGET_EVENTS_PER_SEC = 50000;
 
@@ -168,14 +167,7 @@ function parseArgs(argv) {
   return args;
 }
 
-function requireBuilt(rel) {
-  const dir = path.join(ROOT, rel);
-  if (!fs.existsSync(path.join(dir, 'index.js'))) {
-    console.error(`bench-ingest: ${rel}/index.js is missing; build first: npx tsc -b`);
-    process.exit(1);
-  }
-  return require(dir);
-}
+const requireBuilt = (rel) => report.requireBuilt(rel, 'bench-ingest');
 
 // ---------------------------------------------------------------------------------------------------
 // The pipeline process.
@@ -483,37 +475,6 @@ function renderSection(r) {
   return lines.join('\n');
 }
 
-const INTRO = `# Benchmarks
-
-Figures measured on the development machine: 2 cores, 24 GiB of RAM, Linux, with the local native stack
-(\`bash infra/stack.sh up\`: a single-node Apache Kafka 3.9.1 in KRaft mode and Apicurio Registry 3.0.9 on
-loopback, no Docker) on the same machine as the code measured. Other work may share the machine, so each
-section records the load average. To reproduce: \`npx tsc -b\`, \`bash infra/stack.sh up\`, then the command
-given in each section. Each section is rewritten by its script between its markers; edit outside them.
-`;
-
-const FRESH_HEADER = `## Ingest (gateway) against raw Kafka producers
-
-Throughput of \`POST /events/ingest\` (standalone pipeline, and the gateway alone) and of plain Kafka producers on
-the same machine (\`scripts/bench-ingest.js\`). How it measures is described at the top of the script.
-`;
-
-function writeDoc(section) {
-  const block = `${START_MARK}\n${section}\n${END_MARK}`;
-  // Read just before writing: other sections of the file are written by other scripts and people.
-  const current = fs.existsSync(DOC) ? fs.readFileSync(DOC, 'utf8') : undefined;
-  let next;
-  if (current === undefined) next = `${INTRO}\n${FRESH_HEADER}\n${block}\n`;
-  else {
-    const start = current.indexOf(START_MARK);
-    const end = current.indexOf(END_MARK);
-    if (start >= 0 && end > start) next = current.slice(0, start) + block + current.slice(end + END_MARK.length);
-    else next = `${current.replace(/\n*$/, '\n')}\n${FRESH_HEADER}\n${block}\n`;
-  }
-  fs.mkdirSync(path.dirname(DOC), { recursive: true });
-  fs.writeFileSync(DOC, next);
-}
-
 // ---------------------------------------------------------------------------------------------------
 
 async function main() {
@@ -658,8 +619,14 @@ async function main() {
   const section = renderSection(result);
   console.log(`\n${section}\n`);
   if (args.write) {
-    writeDoc(section);
-    log(`wrote ${path.relative(process.cwd(), DOC)}`);
+    const doc = report.writeDocSection(
+      'bench-ingest',
+      'Ingest (gateway) against raw Kafka producers',
+      'Throughput of `POST /events/ingest` (standalone pipeline, and the gateway alone) and of plain Kafka producers on\n' +
+        'the same machine (`scripts/bench-ingest.js`). How it measures is described at the top of the script.',
+      section,
+    );
+    log(`wrote ${path.relative(process.cwd(), doc)}`);
   }
 }
 

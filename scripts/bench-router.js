@@ -34,20 +34,12 @@ const os = require('node:os');
 const path = require('node:path');
 const { ConfigResourceTypes, Partitioners } = require('kafkajs');
 
-const ROOT = path.resolve(__dirname, '..');
-const DOC = path.join(ROOT, 'docs', 'benchmarks.md');
-const START_MARK = '<!-- bench-router:start -->';
-const END_MARK = '<!-- bench-router:end -->';
+const report = require('./bench/report');
+
+const ROOT = report.ROOT;
 const MiB = 1024 * 1024;
 
-function requireBuilt(rel) {
-  const dir = path.join(ROOT, rel);
-  if (!fs.existsSync(path.join(dir, 'index.js'))) {
-    console.error(`bench-router: ${rel}/index.js is missing; build first: npx tsc -b`);
-    process.exit(1);
-  }
-  return require(dir);
-}
+const requireBuilt = (rel) => report.requireBuilt(rel, 'bench-router');
 
 const common = requireBuilt('services/common/dist');
 
@@ -670,32 +662,6 @@ function renderSection(results, args, started, uptimes, version) {
   return lines.join('\n');
 }
 
-const INTRO = `# Benchmarks
-
-Figures measured on the development machine: 2 cores, 24 GiB of RAM, Linux, with the local native stack
-(\`bash infra/stack.sh up\`: a single-node Apache Kafka 3.9.1 in KRaft mode and Apicurio Registry 3.0.9 on
-loopback, no Docker) on the same machine as the code measured. Other work may share the machine, so each
-section records the load average. To reproduce: \`npx tsc -b\`, \`bash infra/stack.sh up\`, then the command
-given in each section. Each section is rewritten by its script between its markers; edit outside them.
-`;
-
-function writeDoc(section) {
-  const block = `${START_MARK}\n${section}\n${END_MARK}`;
-  const fresh = `## Meter router\n\nThroughput of the meter-router (\`scripts/bench-router.js\`) with 1, 10 and 100 meters defined.\n\n${block}\n`;
-  // Read just before writing: other sections of the file may be edited concurrently.
-  const current = fs.existsSync(DOC) ? fs.readFileSync(DOC, 'utf8') : undefined;
-  let next;
-  if (current === undefined) next = `${INTRO}\n${fresh}`;
-  else {
-    const start = current.indexOf(START_MARK);
-    const end = current.indexOf(END_MARK);
-    if (start >= 0 && end > start) next = current.slice(0, start) + block + current.slice(end + END_MARK.length);
-    else next = `${current.replace(/\n*$/, '\n')}\n${fresh}`;
-  }
-  fs.mkdirSync(path.dirname(DOC), { recursive: true });
-  fs.writeFileSync(DOC, next);
-}
-
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const logger = common.createLogger(process.env.LOG_LEVEL || 'warn', 'bench-router');
@@ -713,8 +679,13 @@ async function main() {
   const section = renderSection(results, args, started, uptimes, version);
   console.log(`\n${section}\n`);
   if (args.write) {
-    writeDoc(section);
-    console.log(`[bench-router] wrote ${path.relative(process.cwd(), DOC)}`);
+    const doc = report.writeDocSection(
+      'bench-router',
+      'Meter router',
+      'Throughput of the meter-router (`scripts/bench-router.js`) with 1, 10 and 100 meters defined.',
+      section,
+    );
+    console.log(`[bench-router] wrote ${path.relative(process.cwd(), doc)}`);
   }
 }
 
