@@ -39,7 +39,6 @@ const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const report = require('./bench/report');
@@ -99,16 +98,6 @@ function parseArgs(argv) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...parts) => console.log(`[bench-freshness] ${parts.join(' ')}`);
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A small keep-alive HTTP client for the gateway (lower overhead than fetch on a busy machine). */
 class Gateway {
@@ -176,7 +165,7 @@ function childStats(pid) {
 async function startPipeline(args, runId) {
   if (!fs.existsSync(MAIN)) throw new Error(`${path.relative(process.cwd(), MAIN)} is missing: build first (node_modules/.bin/tsc -b)`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'meterstream-bench-freshness-'));
-  const port = await freePort();
+  const port = await report.freePort();
   const adminKey = `msk_${crypto.randomBytes(20).toString('hex')}`;
   const env = {
     ...process.env,

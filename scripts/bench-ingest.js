@@ -39,7 +39,6 @@
 const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { IngestWorkload } = require('./bench/ingest-workload');
@@ -172,16 +171,6 @@ const requireBuilt = (rel) => report.requireBuilt(rel, 'bench-ingest');
 // ---------------------------------------------------------------------------------------------------
 // The pipeline process.
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts `node <main>` (a service's composition root) and resolves once GET /healthz answers. */
 async function startPipeline({ main, nodeFlags, env, profileDir }) {
@@ -521,7 +510,7 @@ async function main() {
       const { main, label, consumes, nodeFlags } = MODES[mode];
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `meterstream-bench-ingest-${mode}-`));
       dataDirs.push(dataDir);
-      const env = { ...baseEnv, CLICKHOUSE_DATA_DIR: dataDir, GATEWAY_PORT: String(await freePort()) };
+      const env = { ...baseEnv, CLICKHOUSE_DATA_DIR: dataDir, GATEWAY_PORT: String(await report.freePort()) };
       pipeline = await startPipeline({ main, nodeFlags, env, profileDir: args.profile });
       log(`${label} up (pid ${pipeline.child.pid}) at ${pipeline.url}, ClickHouse data in ${dataDir}`);
       if (!result.size) {

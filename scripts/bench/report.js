@@ -1,9 +1,10 @@
-// Small helpers shared by scripts/bench-freshness.js, scripts/load-usage.js and scripts/bench-query.js:
-// percentiles, number formatting, the machine's load, the code version, and rewriting one section of
-// docs/benchmarks.md between its markers.
+// Small helpers shared by the benchmark scripts (bench-freshness, bench-ingest, bench-query,
+// bench-router, load-usage): percentiles, number formatting, the machine's load, the code version, a
+// free port, loading the build, and rewriting one section of docs/benchmarks.md between its markers.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
+const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -115,6 +116,18 @@ function requireBuilt(rel, script) {
   return require(dir);
 }
 
+/** A TCP port free on 127.0.0.1 at the time of asking. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /** Bytes used under a directory (like `du -sb`). */
 function directoryBytes(dir) {
   let total = 0;
@@ -162,6 +175,7 @@ module.exports = {
   isoSeconds,
   writeDocSection,
   requireBuilt,
+  freePort,
   directoryBytes,
   freeBytes,
 };
