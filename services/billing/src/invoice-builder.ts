@@ -12,6 +12,25 @@ export interface LateUsage {
   current: string;
 }
 
+/** The fields that name an invoice: who, what, which period; the same for an issued invoice and a preview. */
+export type InvoiceHeader = Pick<Invoice, 'id' | 'subscription_id' | 'customer_id' | 'product_id' | 'currency' | 'period_start' | 'period_end'>;
+
+export function invoiceHeader(
+  subscription: Pick<Subscription, 'subscription_id' | 'customer_id'>,
+  product: Product,
+  period: { start: number; end: number },
+): InvoiceHeader {
+  return {
+    id: invoiceId(subscription.subscription_id, period.start, period.end),
+    subscription_id: subscription.subscription_id,
+    customer_id: subscription.customer_id,
+    product_id: product.product_id,
+    currency: product.price.currency,
+    period_start: new Date(period.start).toISOString(),
+    period_end: new Date(period.end).toISOString(),
+  };
+}
+
 /**
  * The invoice of one subscription period. Pure: no I/O. Meter lines price this period's usage; late
  * usage of earlier, already invoiced periods becomes adjustment lines, priced as the difference
@@ -48,13 +67,7 @@ export function buildInvoice(
   }
   const total = lines.reduce((sum, l) => sum.plus(l.amount), new Decimal(0));
   return {
-    id: invoiceId(subscription.subscription_id, period.start, period.end),
-    subscription_id: subscription.subscription_id,
-    customer_id: subscription.customer_id,
-    product_id: product.product_id,
-    currency: product.price.currency,
-    period_start: new Date(period.start).toISOString(),
-    period_end: new Date(period.end).toISOString(),
+    ...invoiceHeader(subscription, product, period),
     status: 'issued',
     lines,
     subtotal: decimalText(total),

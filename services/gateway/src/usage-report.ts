@@ -1,5 +1,5 @@
 import { Decimal, decimalText, type InvoiceLine, type Meter, type Product, type Subscription } from '@meterstream/common';
-import { invoiceId, priceInvoice, priceMeterUsage, type MeterPriceModel, type Period } from '@meterstream/billing';
+import { invoiceHeader, priceInvoice, priceMeterUsage, type InvoiceHeader, type MeterPriceModel, type Period } from '@meterstream/billing';
 
 /** One meter of one period in Dodo's usage history (SubscriptionRetrieveUsageHistoryResponse.Meter). */
 export interface UsageHistoryMeter {
@@ -64,15 +64,8 @@ function wholeNumber(amount: string): number {
 }
 
 /** The open period's invoice as it stands: not issued, not emitted, not stored. */
-export interface InvoicePreview {
-  /** The id the invoice will carry once this period closes (if the period keeps its end). */
-  id: string;
-  subscription_id: string;
-  customer_id: string;
-  product_id: string;
-  currency: string;
-  period_start: string;
-  period_end: string;
+export interface InvoicePreview extends InvoiceHeader {
+  /** `id` is the one the invoice will carry once this period closes (if the period keeps its end). */
   status: 'preview';
   lines: InvoiceLine[];
   subtotal: string;
@@ -91,13 +84,7 @@ export function invoicePreview(
 ): InvoicePreview {
   const priced = priceInvoice(product, usage);
   return {
-    id: invoiceId(subscription.subscription_id, p.start, p.end),
-    subscription_id: subscription.subscription_id,
-    customer_id: subscription.customer_id,
-    product_id: product.product_id,
-    currency: product.price.currency,
-    period_start: new Date(p.start).toISOString(),
-    period_end: new Date(p.end).toISOString(),
+    ...invoiceHeader(subscription, product, p),
     status: 'preview',
     lines: priced.lines,
     subtotal: priced.subtotal,
