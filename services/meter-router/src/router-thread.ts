@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { connectPlatform, createLogger, type MeterstreamConfig } from '@meterstream/common';
-import { MeterRouter } from './meter-router';
+import { createLogger, type MeterstreamConfig } from '@meterstream/common';
+import { runMeterRouter } from './run-router';
 
 /** Messages between the router thread and the thread that started it (startRouterThread). */
 export type RouterThreadMessage = { type: 'started' } | { type: 'failed'; error: string } | { type: 'stop' } | { type: 'stopped' };
@@ -13,21 +13,10 @@ const port = parentPort!;
 const send = (message: RouterThreadMessage) => port.postMessage(message);
 
 (async () => {
-  const platform = await connectPlatform(config, logger, 'meter-router');
-  const { kafka, codec, topics, catalog } = platform;
-  const router = new MeterRouter({ config, kafka, codec, topics, catalog, logger, groupId: `${config.kafka.topicPrefix}meter-router` });
-  try {
-    await router.start();
-  } catch (err) {
-    await platform.stop().catch(() => undefined);
-    throw err;
-  }
+  const stop = await runMeterRouter(config, logger);
   port.on('message', (message: RouterThreadMessage) => {
     if (message.type !== 'stop') return;
-    (async () => {
-      await router.stop();
-      await platform.stop();
-    })()
+    stop()
       .catch((err) => logger.error({ err }, 'router thread: stop failed'))
       .finally(() => {
         send({ type: 'stopped' });
