@@ -40,6 +40,7 @@ function ensureDependencies() {
 function build() {
   console.log('[setup] building (tsc -b)');
   run(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-b']);
+  require('./check-layers').checkLayers();
 }
 
 /** Starts the native stack unless KAFKA_BROKERS and SCHEMA_REGISTRY_URL point at one. */

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
-import type { Invoice } from '@meterstream/common';
+import type { Invoice } from '@meterstream/domain';
 import { ChildService } from '../support/child-service';
 import { eventually, REPO_ROOT, testConfig } from '../support/pipeline';
 import { readTopic } from '../support/topic-reader';

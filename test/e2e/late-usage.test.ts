@@ -1,5 +1,6 @@
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { AvroCodec, type Invoice, type UsageEvent } from '@meterstream/common';
+import { AvroCodec } from '@meterstream/common';
+import { type Invoice, type UsageEvent } from '@meterstream/domain';
 import { eventually, getJson, postJson, startTestPipeline } from '../support/pipeline';
 import { readTopic } from '../support/topic-reader';
 

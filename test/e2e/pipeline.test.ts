@@ -1,4 +1,4 @@
-import type { Invoice } from '@meterstream/common';
+import type { Invoice } from '@meterstream/domain';
 import { eventually, getJson, postJson, startTestPipeline } from '../support/pipeline';
 import { readTopic } from '../support/topic-reader';
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import type { MeterRecord, UsageEvent } from '@meterstream/common';
+import type { MeterRecord, UsageEvent } from '@meterstream/domain';
 import { ChildService } from '../support/child-service';
 import { eventually } from '../support/pipeline';
 

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { Partitioners, type Producer } from 'kafkajs';
 import { Aggregator } from '@meterstream/aggregator';
-import { connectPlatform, createLogger, openWarehouse, type MeterRecord, type Platform, type Warehouse } from '@meterstream/common';
+import { connectPlatform, createLogger, openWarehouse, type Platform, type Warehouse } from '@meterstream/common';
+import { type MeterRecord } from '@meterstream/domain';
 import { formatScaled, parseScaled } from '../support/exact-decimal';
 import { eventually, testConfig } from '../support/pipeline';
 

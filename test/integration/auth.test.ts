@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Kafka, logLevel } from 'kafkajs';
-import { API_KEY_SCOPES, type ApiKey, type ApiKeyScope } from '@meterstream/common';
+import { API_KEY_SCOPES, type ApiKey, type ApiKeyScope } from '@meterstream/domain';
 import type { RouteScope } from '@meterstream/gateway';
 import { main as apiKeysCli } from '../../services/gateway/src/api-keys-cli';
 import { authHeader, eventually, getJson, postJson, startTestPipeline } from '../support/pipeline';

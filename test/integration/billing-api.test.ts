@@ -1,5 +1,5 @@
 import DodoPayments from 'dodopayments';
-import { toClickHouseTime, type Invoice } from '@meterstream/common';
+import { toClickHouseTime, type Invoice } from '@meterstream/domain';
 import { eventually, getJson, postJson, startTestPipeline } from '../support/pipeline';
 
 const MINUTE = 60000;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { AvroCodec, createLogger, type UsageEvent } from '@meterstream/common';
+import { AvroCodec, createLogger } from '@meterstream/common';
+import { type UsageEvent } from '@meterstream/domain';
 import { startStandalone } from '@meterstream/standalone';
 import { eventually, getJson, groupCaughtUp, postJson, testConfig } from '../support/pipeline';
 import { readTopic } from '../support/topic-reader';

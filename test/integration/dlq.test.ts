@@ -3,7 +3,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, Partitioners, type Admin } from 'kafkajs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { DLQ_HEADERS, type UsageEvent } from '@meterstream/common';
+import { DLQ_HEADERS } from '@meterstream/common';
+import { type UsageEvent } from '@meterstream/domain';
 import { REPO_ROOT, eventually, getJson, postJson, startTestPipeline } from '../support/pipeline';
 import { readTopic, type ReadRecord } from '../support/topic-reader';
 

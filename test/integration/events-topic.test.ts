@@ -1,4 +1,4 @@
-import type { UsageEvent } from '@meterstream/common';
+import type { UsageEvent } from '@meterstream/domain';
 import { postJson, startTestPipeline } from '../support/pipeline';
 import { readTopic } from '../support/topic-reader';
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { migrate, openWarehouse, usageTotalQuery, usageWindowsQuery, type AggregationType, type Warehouse } from '@meterstream/common';
+import { migrate, openWarehouse, usageTotalQuery, usageWindowsQuery, type Warehouse } from '@meterstream/common';
+import { type AggregationType } from '@meterstream/domain';
 import { testConfig } from '../support/pipeline';
 
 // Runs on the embedded engine (chdb) by default, and on a ClickHouse server when CLICKHOUSE_URL is set:

@@ -1,4 +1,4 @@
-import type { MetadataValue, UsageEvent } from '@meterstream/common';
+import type { MetadataValue, UsageEvent } from '@meterstream/domain';
 import { prng } from '../../scripts/bench/prng';
 import { formatScaled, normalizeDecimal, parseScaled } from './exact-decimal';
 

@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
-import type { AvroCodec, CatalogView, Logger, MeterstreamConfig, Topics, Warehouse } from '@meterstream/common';
+import type { AvroCodec, Logger, MeterstreamConfig, Topics, Warehouse } from '@meterstream/common';
+import type { CatalogView } from '@meterstream/domain';
 import { DurableSink } from './durable-sink';
 import { EVENTS_PROGRESS_SQL, EVENTS_TABLE, RawEventBuffer } from './raw-event-sink';
 import { USAGE_PROGRESS_SQL, USAGE_TABLE, UsageBuffer } from './usage-sink';

@@ -1,5 +1,6 @@
 import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { SupervisedConsumer, toClickHouseTime, type Logger, type Warehouse } from '@meterstream/common';
+import { SupervisedConsumer, type Logger, type Warehouse } from '@meterstream/common';
+import { toClickHouseTime } from '@meterstream/domain';
 
 /** What a sink buffers for one partition between two flushes. */
 export interface SinkBuffer {

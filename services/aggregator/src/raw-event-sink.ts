@@ -1,5 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
-import { invalidEvent, metadataToJson, toClickHouseTime, type AvroCodec, type UsageEvent } from '@meterstream/common';
+import { type AvroCodec } from '@meterstream/common';
+import { invalidEvent, metadataToJson, toClickHouseTime, type UsageEvent } from '@meterstream/domain';
 import type { SinkBuffer } from './durable-sink';
 
 export const EVENTS_TABLE = 'events';

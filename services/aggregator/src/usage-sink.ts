@@ -1,5 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
-import type { AggregationType, AvroCodec, MeterRecord } from '@meterstream/common';
+import type { AvroCodec } from '@meterstream/common';
+import type { AggregationType, MeterRecord } from '@meterstream/domain';
 import type { SinkBuffer } from './durable-sink';
 import { WindowAccumulator, partialToRow } from './window-accumulator';
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Decimal, decimalText, type AggregationType, type MeterRecord } from '@meterstream/common';
+import { Decimal, decimalText, type AggregationType, type MeterRecord } from '@meterstream/domain';
 import { WindowAccumulator, partialToRow, type PartialAggregate } from './window-accumulator';
 
 const MINUTE = 60_000;

@@ -1,4 +1,4 @@
-import { Decimal, decimalText, toClickHouseTime, windowStartOf, type AggregationType, type MeterRecord } from '@meterstream/common';
+import { Decimal, decimalText, toClickHouseTime, windowStartOf, type AggregationType, type MeterRecord } from '@meterstream/domain';
 
 /** The partial aggregate of one (meter, customer, window) over some records. */
 export interface PartialAggregate {

@@ -1,21 +1,7 @@
 import os from 'node:os';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
-import {
-  Decimal,
-  periodUsageQuery,
-  toClickHouseTime,
-  totalOf,
-  type AvroCodec,
-  type CatalogView,
-  type Invoice,
-  type Logger,
-  type MeterstreamConfig,
-  type PeriodUsageRow,
-  type Product,
-  type Subscription,
-  type Topics,
-  type Warehouse,
-} from '@meterstream/common';
+import { periodUsageQuery, totalOf, type AvroCodec, type Logger, type MeterstreamConfig, type PeriodUsageRow, type Topics, type Warehouse } from '@meterstream/common';
+import { Decimal, toClickHouseTime, type CatalogView, type Invoice, type Product, type Subscription } from '@meterstream/domain';
 import { duePeriods, type Period } from './billing-periods';
 import { buildInvoice, type LateUsage } from './invoice-builder';
 import { invoiceId } from './invoice-id';

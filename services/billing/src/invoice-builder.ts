@@ -1,4 +1,4 @@
-import { Decimal, decimalText, type Invoice, type InvoiceLine, type Product, type Subscription } from '@meterstream/common';
+import { Decimal, decimalText, type Invoice, type InvoiceLine, type Product, type Subscription } from '@meterstream/domain';
 import { invoiceId } from './invoice-id';
 import { priceInvoice, priceMeterUsage } from './invoice-pricer';
 

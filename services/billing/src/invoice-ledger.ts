@@ -1,4 +1,4 @@
-import { Decimal, decimalText, type Invoice } from '@meterstream/common';
+import { Decimal, decimalText, type Invoice } from '@meterstream/domain';
 
 interface BilledPeriod {
   start: string;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Decimal, type Product } from '@meterstream/common';
+import { Decimal, type Product } from '@meterstream/domain';
 import {
   meterCharge,
   priceFixedFee,

@@ -1,4 +1,4 @@
-import { Decimal, decimalText, type InvoiceLine, type InvoiceLineTier, type MeterPrice, type Product } from '@meterstream/common';
+import { Decimal, decimalText, type InvoiceLine, type InvoiceLineTier, type MeterPrice, type Product } from '@meterstream/domain';
 
 /**
  * Pricing of one billing period: pure functions, no I/O. Every quantity and amount is exact decimal

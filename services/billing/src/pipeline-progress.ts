@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
-import type { CatalogView, Topics, Warehouse } from '@meterstream/common';
+import type { Topics, Warehouse } from '@meterstream/common';
+import type { CatalogView } from '@meterstream/domain';
 
 /**
  * "Has the pipeline applied everything Kafka held at this moment?" Billing asks before closing a

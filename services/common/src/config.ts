@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { API_KEY_MIN_SECRET_LENGTH, API_KEY_SECRET_PATTERN, API_KEY_TOKEN_PREFIX } from './domain/api-key';
+import { API_KEY_MIN_SECRET_LENGTH, API_KEY_SECRET_PATTERN, API_KEY_TOKEN_PREFIX } from '@meterstream/domain';
 
 /** Every setting Meterstream reads, validated once at start. See README "Configuration". */
 export interface MeterstreamConfig {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { API_KEY_SCOPES, type ApiKey, type ApiKeyScope, type CatalogLog, type CatalogView, type FieldError } from '@meterstream/common';
+import { type CatalogLog } from '@meterstream/common';
+import { API_KEY_SCOPES, type ApiKey, type ApiKeyScope, type CatalogView, type FieldError } from '@meterstream/domain';
 import { displayPrefix, generateToken, hashToken } from './api-key-token';
 
 /** Where keys are written and read: the platform's CatalogLog (kind `api_keys`). */

@@ -1,4 +1,4 @@
-import type { ApiKey, ApiKeyScope, CatalogView } from '@meterstream/common';
+import type { ApiKey, ApiKeyScope, CatalogView } from '@meterstream/domain';
 import { digestsEqual, isWellFormedToken, tokenDigest } from './api-key-token';
 
 /** Who a request authenticated as. */

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { API_KEY_MIN_SECRET_LENGTH, API_KEY_SECRET_PATTERN, API_KEY_TOKEN_PREFIX } from '@meterstream/common';
+import { API_KEY_MIN_SECRET_LENGTH, API_KEY_SECRET_PATTERN, API_KEY_TOKEN_PREFIX } from '@meterstream/domain';
 
 /**
  * API key tokens: `msk_` followed by 32 random bytes in base64url (43 characters, 256 bits).

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { API_KEY_SCOPES, ConfigError, connectPlatform, createLogger, loadConfig, type MeterstreamConfig, type Platform } from '@meterstream/common';
+import { ConfigError, connectPlatform, createLogger, loadConfig, type MeterstreamConfig, type Platform } from '@meterstream/common';
+import { API_KEY_SCOPES } from '@meterstream/domain';
 import { apiKeyMetadata, checkApiKeyInput, createApiKey, listApiKeys, revokeApiKey, type ApiKeyCatalog, type ApiKeyInput, type ApiKeyMetadata } from './api-key-commands';
 
 export const USAGE = `Usage: node scripts/api-keys.js <create|list|revoke> [options]

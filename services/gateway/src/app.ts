@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { MeterstreamError, type ErrorCode, type Logger, type MeterstreamConfig, type Warehouse } from '@meterstream/common';
+import { type Logger, type MeterstreamConfig, type Warehouse } from '@meterstream/common';
+import { MeterstreamError, type ErrorCode } from '@meterstream/domain';
 import type { ApiKeyCatalog } from './api-key-commands';
 import { ApiKeyIndex } from './api-key-index';
 import { installAuth } from './auth';

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { CatalogStore, MeterstreamError, type ApiKey, type ApiKeyScope } from '@meterstream/common';
+import { CatalogStore } from '@meterstream/common';
+import { MeterstreamError, type ApiKey, type ApiKeyScope } from '@meterstream/domain';
 import { ApiKeyIndex, BOOTSTRAP_ADMIN, hasScope } from './api-key-index';
 import { generateToken, hashToken } from './api-key-token';
 import { bearerToken, checkRouteScope, installAuth } from './auth';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
-import { API_KEY_SCOPES, MeterstreamError, type ApiKeyScope } from '@meterstream/common';
+import { API_KEY_SCOPES, MeterstreamError, type ApiKeyScope } from '@meterstream/domain';
 import { hasScope, type ApiKeyIndex, type Principal } from './api-key-index';
 
 declare module 'fastify' {

@@ -1,4 +1,5 @@
-import { CatalogStore, type Product } from '@meterstream/common';
+import { CatalogStore } from '@meterstream/common';
+import { type Product } from '@meterstream/domain';
 import {
   METADATA_LIMITS,
   validateCancelInput,

@@ -1,4 +1,4 @@
-import { parseIsoTime, type CatalogView, type FieldError } from '@meterstream/common';
+import { parseIsoTime, type CatalogView, type FieldError } from '@meterstream/domain';
 import type { CustomerRecord, Metadata, SubscriptionRecord } from './catalog-records';
 
 /** A checked input: the object to store, or every problem found, each naming its field. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Customer, Product, Subscription } from '@meterstream/common';
+import type { Customer, Product, Subscription } from '@meterstream/domain';
 
 /** Dodo's metadata: flat key → string, number or boolean. */
 export type Metadata = Record<string, string | number | boolean>;
@@ -36,3 +36,4 @@ const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`
 export const newCustomerId = () => newId('cus');
 export const newProductId = () => newId('prod');
 export const newSubscriptionId = () => newId('sub');
+export const newMeterId = () => newId('mtr');

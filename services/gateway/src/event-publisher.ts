@@ -1,5 +1,6 @@
 import avro from 'avsc';
-import { MeterstreamError, readSchema, type AvroCodec, type Topics, type UsageEvent } from '@meterstream/common';
+import { readSchema, type AvroCodec, type Topics } from '@meterstream/common';
+import { MeterstreamError, type UsageEvent } from '@meterstream/domain';
 import type { EventProducer, EventRecord } from './event-producer';
 
 /** Sends at most this many messages, or this many bytes of keys and values, in one producer.send. */

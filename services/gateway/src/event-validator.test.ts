@@ -1,4 +1,4 @@
-import { MeterstreamError } from '@meterstream/common';
+import { MeterstreamError } from '@meterstream/domain';
 import { DEFAULT_INGEST_LIMITS, validateIngestBody } from './event-validator';
 
 const NOW = Date.UTC(2026, 0, 15, 10, 30, 0);

@@ -1,4 +1,4 @@
-import { Decimal, MeterstreamError, parseIsoTime, type FieldError, type MetadataValue, type UsageEvent } from '@meterstream/common';
+import { Decimal, MeterstreamError, parseIsoTime, type FieldError, type MetadataValue, type UsageEvent } from '@meterstream/domain';
 
 export interface IngestLimits {
   maxEventsPerRequest: number;

@@ -1,4 +1,5 @@
-import { toClickHouseTime, type BuiltQuery } from '@meterstream/common';
+import { type BuiltQuery } from '@meterstream/common';
+import { toClickHouseTime } from '@meterstream/domain';
 
 export interface InvoiceScope {
   customerId?: string;

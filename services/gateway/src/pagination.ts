@@ -1,4 +1,4 @@
-import { MeterstreamError } from '@meterstream/common';
+import { MeterstreamError } from '@meterstream/domain';
 
 export interface PageQuery {
   page_size?: string;

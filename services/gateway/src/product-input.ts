@@ -1,4 +1,4 @@
-import { isStorableDecimal, type CatalogView, type FieldError } from '@meterstream/common';
+import { isStorableDecimal, type CatalogView, type FieldError } from '@meterstream/domain';
 import { validateMeterPrice, type MeterPriceModel, type PricingModel, type Tier } from '@meterstream/billing';
 import { isObject, readMetadata, readText, type Checked } from './catalog-input';
 import type { ProductRecord } from './catalog-records';

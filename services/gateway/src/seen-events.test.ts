@@ -1,4 +1,5 @@
-import { createLogger, type UsageEvent, type Warehouse } from '@meterstream/common';
+import { createLogger, type Warehouse } from '@meterstream/common';
+import { type UsageEvent } from '@meterstream/domain';
 import { SeenEvents } from './seen-events';
 
 // The in-memory part of SeenEvents: which ids it remembers and which it forgets. The warehouse stands

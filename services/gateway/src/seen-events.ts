@@ -1,4 +1,5 @@
-import { knownEventIdsQuery, type Logger, type UsageEvent, type Warehouse } from '@meterstream/common';
+import { knownEventIdsQuery, type Logger, type Warehouse } from '@meterstream/common';
+import { type UsageEvent } from '@meterstream/domain';
 
 /**
  * Which event ids were accepted before, for Dodo's idempotent ingest ("an event_id seen before is

@@ -1,5 +1,5 @@
 import { period, periodAt, type Interval, type Period } from '@meterstream/billing';
-import type { Subscription } from '@meterstream/common';
+import type { Subscription } from '@meterstream/domain';
 
 /** A product's billing cycle (its usage-based price's payment frequency). */
 export interface BillingCycle {

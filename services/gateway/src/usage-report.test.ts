@@ -1,4 +1,4 @@
-import type { Product } from '@meterstream/common';
+import type { Product } from '@meterstream/domain';
 import type { MeterPriceModel } from '@meterstream/billing';
 import { invoicePreview, nextUnitPrice, usageHistoryMeter, usageHistoryPeriod } from './usage-report';
 

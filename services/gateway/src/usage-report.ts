@@ -1,4 +1,4 @@
-import { Decimal, decimalText, type InvoiceLine, type Meter, type Product, type Subscription } from '@meterstream/common';
+import { Decimal, decimalText, type InvoiceLine, type Meter, type Product, type Subscription } from '@meterstream/domain';
 import { invoiceHeader, priceInvoice, priceMeterUsage, type InvoiceHeader, type MeterPriceModel, type Period } from '@meterstream/billing';
 
 /** One meter of one period in Dodo's usage history (SubscriptionRetrieveUsageHistoryResponse.Meter). */

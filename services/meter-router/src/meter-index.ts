@@ -1,4 +1,4 @@
-import { compileFilter, type FilterPredicate, type Meter, type UsageEvent } from '@meterstream/common';
+import { compileFilter, type FilterPredicate, type Meter, type UsageEvent } from '@meterstream/domain';
 
 interface IndexedMeter {
   meter: Meter;

@@ -1,5 +1,6 @@
 import { Partitioners, type EachBatchPayload, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
-import { dlqMessage, ensureTopics, invalidEvent, SupervisedConsumer, type AvroCodec, type CatalogLog, type Logger, type MeterstreamConfig, type Topics, type UsageEvent } from '@meterstream/common';
+import { dlqMessage, ensureTopics, SupervisedConsumer, type AvroCodec, type CatalogLog, type Logger, type MeterstreamConfig, type Topics } from '@meterstream/common';
+import { invalidEvent, type UsageEvent } from '@meterstream/domain';
 import { restoreDedupWindow } from './dedup-changelog';
 import type { DedupWindow } from './dedup-window';
 import { extractMeterRecord } from './record-extractor';

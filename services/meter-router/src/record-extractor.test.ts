@@ -1,4 +1,4 @@
-import type { AggregationType, MetadataValue, Meter, UsageEvent } from '@meterstream/common';
+import type { AggregationType, MetadataValue, Meter, UsageEvent } from '@meterstream/domain';
 import { extractMeterRecord, type Extraction } from './record-extractor';
 
 const meter = (type: AggregationType, key?: string): Meter => ({

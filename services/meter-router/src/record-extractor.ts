@@ -1,4 +1,4 @@
-import { isStorableDecimal, metadataText, toDecimal, decimalText, type Meter, type MeterRecord, type UsageEvent } from '@meterstream/common';
+import { isStorableDecimal, metadataText, toDecimal, decimalText, type Meter, type MeterRecord, type UsageEvent } from '@meterstream/domain';
 
 export type Extraction = { ok: true; record: MeterRecord } | { ok: false; code: string; reason: string };
 

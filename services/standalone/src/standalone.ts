@@ -1,12 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import {
-  connectPlatform,
-  openWarehouse,
-  type CatalogLog,
-  type Logger,
-  type MeterstreamConfig,
-  type Warehouse,
-} from '@meterstream/common';
+import { connectPlatform, openWarehouse, type CatalogLog, type Logger, type MeterstreamConfig, type Warehouse } from '@meterstream/common';
 import { Aggregator } from '@meterstream/aggregator';
 import { Billing } from '@meterstream/billing';
 import { buildGateway, createEventProducer, EventPublisher } from '@meterstream/gateway';

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { AvroCodec } from '../avro/avro-codec';
-import { CATALOG_KINDS, type CatalogKind, type CatalogObjects } from '../domain/catalog';
+import { CATALOG_KINDS, type CatalogKind, type CatalogObjects } from '@meterstream/domain';
 import { SupervisedConsumer } from '../kafka/supervised-consumer';
 import type { Topics } from '../kafka/topics';
 import type { Logger } from '../logger';

@@ -1,4 +1,4 @@
-import type { CatalogKind, CatalogObjects, CatalogView } from '../domain/catalog';
+import type { CatalogKind, CatalogObjects, CatalogView } from '@meterstream/domain';
 
 type AnyObject = CatalogObjects[CatalogKind];
 

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import type { CatalogSeed } from '../domain/catalog';
-import type { Meter } from '../domain/meter';
+import type { CatalogSeed } from '@meterstream/domain';
+import type { Meter } from '@meterstream/domain';
 import type { CatalogLog } from './catalog-log';
-import { validateMeterInput } from './meter-input';
+import { validateMeterInput } from '@meterstream/domain';
 
 /**
  * Reads a catalog seed file (meters, products, customers, subscriptions) and checks it. Meters follow

@@ -1,4 +1,4 @@
-import { toClickHouseTime } from '../time';
+import { toClickHouseTime } from '@meterstream/domain';
 import type { BuiltQuery } from './usage-queries';
 
 export interface EventScope {

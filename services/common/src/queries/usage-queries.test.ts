@@ -1,4 +1,4 @@
-import { AGGREGATION_TYPES, type AggregationType } from '../domain/meter';
+import { AGGREGATION_TYPES, type AggregationType } from '@meterstream/domain';
 import { USAGE_WINDOWS, mergeExpression, usageTotalQuery, usageWindowsQuery } from './usage-queries';
 
 const START = Date.UTC(2026, 0, 1, 0, 0, 0, 0);

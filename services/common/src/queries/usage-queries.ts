@@ -1,5 +1,5 @@
-import type { AggregationType } from '../domain/meter';
-import { toClickHouseTime } from '../time';
+import type { AggregationType } from '@meterstream/domain';
+import { toClickHouseTime } from '@meterstream/domain';
 import type { QueryParams } from '../warehouse/warehouse';
 
 export interface BuiltQuery {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { MeterstreamError } from '@meterstream/common';
+import { MeterstreamError } from '@meterstream/domain';
 import { apiKeyMetadata, checkApiKeyInput, createApiKey, listApiKeys, revokeApiKey, type ApiKeyCatalog } from '../api-key-commands';
 import { pageOf, type PageQuery } from '../pagination';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Invoice } from '@meterstream/common';
+import type { Invoice } from '@meterstream/domain';
 
 export interface BillingPort {
   /** Closes every period that is due now (what the scheduler does every BILLING_TICK_MS). */

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { MeterstreamError, parseIsoTime, type CatalogLog } from '@meterstream/common';
+import { type CatalogLog } from '@meterstream/common';
+import { MeterstreamError, parseIsoTime } from '@meterstream/domain';
 import { validateCustomerInput, validateCustomerPatch } from '../catalog-input';
 import { newCustomerId, type CustomerRecord } from '../catalog-records';
 import { pageOf, type PageQuery } from '../pagination';

@@ -1,16 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import {
-  MeterstreamError,
-  compileFilter,
-  eventByIdQuery,
-  eventsPageQuery,
-  parseIsoTime,
-  type CatalogView,
-  type EventRow,
-  type EventScope,
-  type MetadataValue,
-  type Warehouse,
-} from '@meterstream/common';
+import { eventByIdQuery, eventsPageQuery, type EventRow, type EventScope, type Warehouse } from '@meterstream/common';
+import { MeterstreamError, compileFilter, parseIsoTime, type CatalogView, type MetadataValue } from '@meterstream/domain';
 import { pageWindow, type PageQuery } from '../pagination';
 
 interface EventListQuery extends PageQuery {

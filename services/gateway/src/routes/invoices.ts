@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { MeterstreamError, parseIsoTime, type Invoice, type Warehouse } from '@meterstream/common';
+import { type Warehouse } from '@meterstream/common';
+import { MeterstreamError, parseIsoTime, type Invoice } from '@meterstream/domain';
 import { invoiceByIdQuery, invoicesPageQuery, type InvoiceScope } from '../invoice-queries';
 import { pageWindow, type PageQuery } from '../pagination';
 

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { MeterstreamError, newMeterId, validateMeterInput, type CatalogLog, type Meter } from '@meterstream/common';
+import type { CatalogLog } from '@meterstream/common';
+import { newMeterId } from '../catalog-records';
+import { MeterstreamError, validateMeterInput, type Meter } from '@meterstream/domain';
 import { pageOf, type PageQuery } from '../pagination';
 
 export interface MeterCatalog {

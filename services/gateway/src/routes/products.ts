@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { MeterstreamError, type CatalogLog } from '@meterstream/common';
+import { type CatalogLog } from '@meterstream/common';
+import { MeterstreamError } from '@meterstream/domain';
 import { newProductId, type ProductRecord } from '../catalog-records';
 import { validateProductInput } from '../product-input';
 import { pageOf, type PageQuery } from '../pagination';

@@ -1,15 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import {
-  Decimal,
-  MeterstreamError,
-  decimalText,
-  parseIsoTime,
-  usageTotalQuery,
-  type CatalogView,
-  type Meter,
-  type MeterPrice,
-  type Warehouse,
-} from '@meterstream/common';
+import { usageTotalQuery, type Warehouse } from '@meterstream/common';
+import { Decimal, MeterstreamError, decimalText, parseIsoTime, type CatalogView, type Meter, type MeterPrice } from '@meterstream/domain';
 import type { Period } from '@meterstream/billing';
 import { pageWindow, type PageQuery } from '../pagination';
 import { elapsedPeriods, openPeriod, periodsOverlapping } from '../subscription-periods';

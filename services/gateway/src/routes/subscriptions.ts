@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { MeterstreamError, type CatalogLog, type CatalogView, type Product } from '@meterstream/common';
+import { type CatalogLog } from '@meterstream/common';
+import { MeterstreamError, type CatalogView, type Product } from '@meterstream/domain';
 import { validateCancelInput, validateSubscriptionInput, validateSubscriptionPatch } from '../catalog-input';
 import { newSubscriptionId, type CustomerRecord, type ProductRecord, type SubscriptionRecord } from '../catalog-records';
 import { pageOf, type PageQuery } from '../pagination';

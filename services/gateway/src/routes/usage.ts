@@ -1,16 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import {
-  MeterstreamError,
-  USAGE_WINDOWS,
-  decimalText,
-  Decimal,
-  parseIsoTime,
-  usageTotalQuery,
-  usageWindowsQuery,
-  type CatalogView,
-  type UsageWindow,
-  type Warehouse,
-} from '@meterstream/common';
+import { USAGE_WINDOWS, usageTotalQuery, usageWindowsQuery, type UsageWindow, type Warehouse } from '@meterstream/common';
+import { MeterstreamError, decimalText, Decimal, parseIsoTime, type CatalogView } from '@meterstream/domain';
 
 interface UsageQuery {
   customer_id?: string;

@@ -1,5 +1,5 @@
 import { Decimal, toDecimal } from '../decimal';
-import { isDecimalNumber, metadataText, type MetadataValue } from '../domain/usage-event';
+import { isDecimalNumber, metadataText, type MetadataValue } from '../model/usage-event';
 
 /** Meter filters as in Dodo Payments' meters API (rules and examples: docs/filters.md). */
 export const FILTER_OPERATORS = [

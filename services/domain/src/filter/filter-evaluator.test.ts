@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { MetadataValue } from '@meterstream/common';
+import type { MetadataValue } from '../model/usage-event';
 import {
   FILTER_OPERATORS,
   compileFilter,

@@ -1,13 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { AGGREGATION_TYPES, type AggregationType, type Meter } from '../domain/meter';
-import type { FieldError } from '../errors';
-import { validateFilter } from '../filter/filter-validator';
+import { AGGREGATION_TYPES, type AggregationType, type Meter } from './model/meter';
+import type { FieldError } from './errors';
+import { validateFilter } from './filter/filter-validator';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-export function newMeterId(): string {
-  return `mtr_${randomBytes(12).toString('hex')}`;
-}
 
 /**
  * Checks a meter definition (Dodo's MeterCreateParams plus `unique_count`) and returns the meter, or

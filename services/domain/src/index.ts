@@ -1,0 +1,14 @@
+// Meterstream's business rules: pure functions and types, no I/O (no Kafka, no ClickHouse, no HTTP, no
+// file system, no clock or randomness of its own). Adapters in @meterstream/common and the services
+// call into it. scripts/check-layers.js fails the build when a file here imports anything else.
+export * from './errors';
+export * from './decimal';
+export * from './time';
+export * from './model/usage-event';
+export * from './model/meter';
+export * from './model/invoice';
+export * from './model/catalog';
+export * from './model/api-key';
+export * from './filter/filter-evaluator';
+export * from './filter/filter-validator';
+export * from './meter-input';
