@@ -1,6 +1,6 @@
 -- Partial aggregates per (meter, customer, window), one row per aggregator flush. Reading usage merges
--- the partials: count/sum: sum(value); max: max(value); last: argMax(value, (last_timestamp,
--- last_event_id)); unique_count: uniqExactArray(unique_keys) (exact).
+-- the partials by the meter's aggregation: each aggregation's fold and merge expression live in one
+-- file, services/domain/src/aggregations/<aggregation>.ts.
 -- The table has no PARTITION BY, so one insert is one part: the rows of a flush and the Kafka offsets
 -- they cover (source_*) become durable together. The aggregator resumes each partition from
 -- max(source_end_offset).

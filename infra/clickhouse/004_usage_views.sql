@@ -1,5 +1,8 @@
 -- Views for querying usage with plain SQL (documented in docs/clickhouse.md). They merge the
 -- aggregator's partials by each meter's aggregation; filter them by meter_id, customer_id and time.
+-- {{merge:<aggregation>}} is that aggregation's merge expression, filled in when the migration is
+-- applied (services/common/src/warehouse/migrations.ts) from its one rule in
+-- services/domain/src/aggregations/.
 
 -- Count, sum and max meters per (meter, customer, minute window).
 CREATE VIEW IF NOT EXISTS usage_by_window AS
@@ -8,11 +11,11 @@ SELECT
     customer_id,
     window_start,
     any(window_end) AS window_end,
-    sum(record_count) AS records,
-    sum(value) AS sum_value,
-    max(value) AS max_value,
-    argMax(value, (last_timestamp, last_event_id)) AS last_value,
-    uniqExactArray(unique_keys) AS unique_count
+    {{merge:count}} AS records,
+    {{merge:sum}} AS sum_value,
+    {{merge:max}} AS max_value,
+    {{merge:last}} AS last_value,
+    {{merge:unique_count}} AS unique_count
 FROM meter_usage
 GROUP BY meter_id, customer_id, window_start;
 
@@ -23,10 +26,10 @@ SELECT
     meter_id,
     customer_id,
     toStartOfDay(window_start) AS day,
-    sum(record_count) AS records,
-    sum(value) AS sum_value,
-    max(value) AS max_value,
-    argMax(value, (last_timestamp, last_event_id)) AS last_value,
-    uniqExactArray(unique_keys) AS unique_count
+    {{merge:count}} AS records,
+    {{merge:sum}} AS sum_value,
+    {{merge:max}} AS max_value,
+    {{merge:last}} AS last_value,
+    {{merge:unique_count}} AS unique_count
 FROM meter_usage
 GROUP BY meter_id, customer_id, day;

@@ -1,22 +1,20 @@
-import { Decimal, decimalText, toClickHouseTime, windowStartOf, type AggregationType, type MeterRecord } from '@meterstream/domain';
+import { Decimal, aggregationOf, decimalText, toClickHouseTime, windowStartOf, type AggregationType, type FoldInput, type MeterRecord, type PartialState } from '@meterstream/domain';
 
-/** The partial aggregate of one (meter, customer, window) over some records. */
-export interface PartialAggregate {
+/**
+ * The partial aggregate of one (meter, customer, window) over some records. Its value is the meter's
+ * aggregation folded over them (count: the count; sum: the sum; max: the maximum; last: the latest
+ * value; unique_count: 0, the keys are in `uniqueKeys`).
+ */
+export interface PartialAggregate extends PartialState {
   meterId: string;
   customerId: string;
   windowStart: number;
   windowEnd: number;
-  recordCount: number;
-  /** count: the count; sum: the sum; max: the maximum; last: the latest value; unique_count: 0. */
-  value: Decimal;
-  /** Timestamp and event id of the latest record: `last` picks the greatest (timestamp, event_id). */
-  lastTimestamp: number;
-  lastEventId: string;
-  uniqueKeys: Set<string>;
 }
 
 /**
- * Folds meter records into tumbling windows, in memory. Pure: no I/O. Late records fold into their own
+ * Folds meter records into tumbling windows, in memory, each by its meter's aggregation rule
+ * (@meterstream/domain, one file per aggregation). Pure: no I/O. Late records fold into their own
  * window. The same merge rules apply when ClickHouse merges partials of several flushes, so totals are
  * exact at the window granularity whatever the flush boundaries were.
  */
@@ -36,36 +34,37 @@ export class WindowAccumulator {
   add(record: MeterRecord): boolean {
     const type = this.aggregationOf(record.meter_id);
     if (type === undefined) return false;
+    const aggregation = aggregationOf(type);
     const windowStart = windowStartOf(record.timestamp, this.windowMs);
     const key = `${record.meter_id}\u0000${record.customer_id}\u0000${windowStart}`;
+    const input: FoldInput = {
+      timestamp: record.timestamp,
+      event_id: record.event_id,
+      value: record.value === null ? undefined : new Decimal(record.value),
+    };
     let partial = this.partials.get(key);
-    const value = record.value === null ? undefined : new Decimal(record.value);
-    const isLater = (p: PartialAggregate) =>
-      record.timestamp > p.lastTimestamp || (record.timestamp === p.lastTimestamp && record.event_id > p.lastEventId);
     if (!partial) {
       partial = {
         meterId: record.meter_id,
         customerId: record.customer_id,
         windowStart,
         windowEnd: windowStart + this.windowMs,
-        recordCount: 0,
-        value: type === 'count' || type === 'unique_count' || value === undefined ? new Decimal(0) : value,
+        recordCount: 1,
+        value: aggregation.first(input),
         lastTimestamp: record.timestamp,
         lastEventId: record.event_id,
         uniqueKeys: new Set(),
       };
       this.partials.set(key, partial);
-    } else if (value !== undefined) {
-      if (type === 'sum') partial.value = partial.value.plus(value);
-      else if (type === 'max' && value.gt(partial.value)) partial.value = value;
-      else if (type === 'last' && isLater(partial)) partial.value = value;
+    } else {
+      const later = record.timestamp > partial.lastTimestamp || (record.timestamp === partial.lastTimestamp && record.event_id > partial.lastEventId);
+      partial.value = aggregation.fold(partial, input, later);
+      partial.recordCount += 1;
+      if (later) {
+        partial.lastTimestamp = record.timestamp;
+        partial.lastEventId = record.event_id;
+      }
     }
-    if (isLater(partial)) {
-      partial.lastTimestamp = record.timestamp;
-      partial.lastEventId = record.event_id;
-    }
-    partial.recordCount += 1;
-    if (type === 'count') partial.value = new Decimal(partial.recordCount);
     if (record.unique_key !== null) partial.uniqueKeys.add(record.unique_key);
     return true;
   }

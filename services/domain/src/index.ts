@@ -12,3 +12,4 @@ export * from './model/api-key';
 export * from './filter/filter-evaluator';
 export * from './filter/filter-validator';
 export * from './meter-input';
+export * from './aggregations/aggregations';

@@ -1,6 +1,7 @@
-import type { AggregationType } from '@meterstream/domain';
-import { toClickHouseTime } from '@meterstream/domain';
+import { AGGREGATION_TYPES, AGGREGATIONS, aggregationOf, toClickHouseTime, type AggregationType } from '@meterstream/domain';
 import type { QueryParams } from '../warehouse/warehouse';
+
+const count = AGGREGATIONS.count;
 
 export interface BuiltQuery {
   query: string;
@@ -11,22 +12,12 @@ export const USAGE_WINDOWS = ['minute', 'hour', 'day', 'month'] as const;
 export type UsageWindow = (typeof USAGE_WINDOWS)[number];
 
 /**
- * How partials of one meter merge into one value. Totals over a range use the same expression, so a
- * unique count over a month is the distinct count of the month, not a sum of per-window counts.
+ * How partials of one meter merge into one value, as decimal text (the aggregation's own rule, from
+ * @meterstream/domain). Totals over a range use the same expression, so a unique count over a month is
+ * the distinct count of the month, not a sum of per-window counts.
  */
 export function mergeExpression(type: AggregationType): string {
-  switch (type) {
-    case 'count':
-      return 'toString(sum(record_count))';
-    case 'sum':
-      return 'toString(sum(value))';
-    case 'max':
-      return 'toString(max(value))';
-    case 'last':
-      return 'toString(argMax(value, (last_timestamp, last_event_id)))';
-    case 'unique_count':
-      return 'toString(uniqExactArray(unique_keys))';
-  }
+  return `toString(${aggregationOf(type).mergeSql})`;
 }
 
 interface UsageScope {
@@ -79,25 +70,22 @@ GROUP BY bucket ORDER BY bucket`,
   };
 }
 
+/** Every aggregation's total of one (meter, customer) pair, keyed by each aggregation's column. */
 export interface PeriodUsageRow {
   meter_id: string;
   customer_id: string;
-  records: string;
-  sum_value: string;
-  max_value: string;
-  last_value: string;
-  unique_count: string;
+  [column: string]: string;
 }
 
 /**
- * Usage of many (meter, customer) pairs over one period in a single query, every merge measure at
- * once; `totalOf` picks the meter's own. Billing closes thousands of subscriptions with it.
+ * Usage of many (meter, customer) pairs over one period in a single query, every aggregation's total
+ * at once; `totalOf` picks the meter's own. Billing closes thousands of subscriptions with it.
  */
 export function periodUsageQuery(meterIds: readonly string[], customerIds: readonly string[], start: number, end: number): BuiltQuery {
+  const totals = AGGREGATION_TYPES.map((type) => `${mergeExpression(type)} AS ${aggregationOf(type).column}`).join(',\n  ');
   return {
-    query: `SELECT meter_id, customer_id, toString(sum(record_count)) AS records, toString(sum(value)) AS sum_value,
-  toString(max(value)) AS max_value, toString(argMax(value, (last_timestamp, last_event_id))) AS last_value,
-  toString(uniqExactArray(unique_keys)) AS unique_count
+    query: `SELECT meter_id, customer_id,
+  ${totals}
 FROM meter_usage
 WHERE meter_id IN {meter_ids:Array(String)} AND customer_id IN {customer_ids:Array(String)}
   AND window_start >= {start:DateTime64(3, 'UTC')} AND window_start < {end:DateTime64(3, 'UTC')}
@@ -108,17 +96,6 @@ GROUP BY meter_id, customer_id`,
 
 /** The meter's total from a PeriodUsageRow ("0" when there was no usage). */
 export function totalOf(aggregation: AggregationType, row: PeriodUsageRow | undefined): string {
-  if (!row || row.records === '0') return '0';
-  switch (aggregation) {
-    case 'count':
-      return row.records;
-    case 'sum':
-      return row.sum_value;
-    case 'max':
-      return row.max_value;
-    case 'last':
-      return row.last_value;
-    case 'unique_count':
-      return row.unique_count;
-  }
+  if (!row || row[count.column] === '0') return '0';
+  return row[aggregationOf(aggregation).column] ?? '0';
 }

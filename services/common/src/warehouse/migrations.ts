@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { AGGREGATION_TYPES, aggregationOf, type AggregationType } from '@meterstream/domain';
 import type { Warehouse } from './warehouse';
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '../../../../infra/clickhouse');
@@ -12,6 +13,19 @@ export function splitStatements(sql: string): string[] {
     .filter((s) => s.length > 0);
 }
 
+const MERGE_PLACEHOLDER = /\{\{merge:([a-z_]+)\}\}/g;
+
+/**
+ * Fills `{{merge:<aggregation>}}` in a migration with that aggregation's merge expression, so the views
+ * merge partials by the same rule as every query (one file per aggregation in @meterstream/domain).
+ */
+export function renderMigration(sql: string): string {
+  return sql.replace(MERGE_PLACEHOLDER, (_, type: string) => {
+    if (!(AGGREGATION_TYPES as readonly string[]).includes(type)) throw new Error(`unknown aggregation in migration: {{merge:${type}}}`);
+    return aggregationOf(type as AggregationType).mergeSql;
+  });
+}
+
 /**
  * Applies infra/clickhouse/*.sql in name order. Every statement is idempotent (IF NOT EXISTS), so
  * running the migrations again, from any service at any start, does no harm.
@@ -22,7 +36,7 @@ export async function migrate(warehouse: Warehouse, dir = MIGRATIONS_DIR): Promi
     .filter((f) => f.endsWith('.sql'))
     .sort();
   for (const file of files) {
-    for (const statement of splitStatements(fs.readFileSync(path.join(dir, file), 'utf8'))) {
+    for (const statement of splitStatements(renderMigration(fs.readFileSync(path.join(dir, file), 'utf8')))) {
       await warehouse.command(statement);
     }
   }
