@@ -14,7 +14,7 @@
 //  - `GET /usage pair`: both at once (Promise.all), N times, as the gateway's GET /usage runs them.
 // Each kind draws its own customers, so one kind does not warm the cache for the next. Then, 10 times
 // each, the other queries the pipeline runs against these tables: the aggregator's resume positions
-// at a partition assignment (USAGE_PROGRESS_SQL for one meter topic, EVENTS_PROGRESS_SQL) and the
+// at a partition assignment (usageProgressQuery for one meter topic, eventsProgressQuery) and the
 // gateway's idempotency lookup (knownEventIdsQuery) for a batch of 1,000 new and 1,000 known ids.
 // The first query
 // after opening is timed apart (cold). Every answer is checked: for count and sum meters the total
@@ -167,9 +167,6 @@ async function main() {
 
     // The pipeline's other queries on these tables (10 runs each).
     const other = [];
-    const aggregatorDist = path.join(report.ROOT, 'services', 'aggregator', 'dist');
-    const { USAGE_PROGRESS_SQL } = require(path.join(aggregatorDist, 'usage-sink.js'));
-    const { EVENTS_PROGRESS_SQL } = require(path.join(aggregatorDist, 'raw-event-sink.js'));
     const [{ topic: meterTopic }] = await warehouse.query('SELECT source_topic AS topic FROM meter_usage LIMIT 1');
     const [{ topic: eventsTopic }] = await warehouse.query('SELECT source_topic AS topic FROM events LIMIT 1');
     const newIds = Array.from({ length: 1000 }, (_, i) => `evt_new_${args.seed}_${i}`);
@@ -179,8 +176,8 @@ async function main() {
       knownIds.push(`evt_${String(c).padStart(5, '0')}_${String(Math.floor(random() * Math.floor(manifest.args.events / customers))).padStart(8, '0')}`);
     }
     const otherQueries = [
-      ['aggregator: `USAGE_PROGRESS_SQL` (one meter topic)', USAGE_PROGRESS_SQL, { topic: meterTopic }, (rows) => rows.length === 3],
-      ['aggregator: `EVENTS_PROGRESS_SQL` (the events topic)', EVENTS_PROGRESS_SQL, { topic: eventsTopic }, (rows) => rows.length === 3],
+      ['aggregator: `usageProgressQuery` (one meter topic)', ...Object.values(common.usageProgressQuery(meterTopic)), (rows) => rows.length === 3],
+      ['aggregator: `eventsProgressQuery` (the events topic)', ...Object.values(common.eventsProgressQuery(eventsTopic)), (rows) => rows.length === 3],
       ['gateway: `knownEventIdsQuery`, 1,000 new ids', ...Object.values(common.knownEventIdsQuery(newIds)), (rows) => rows.length === 0],
       ['gateway: `knownEventIdsQuery`, 1,000 known ids', ...Object.values(common.knownEventIdsQuery(knownIds)), (rows) => rows.length === 1000],
     ];

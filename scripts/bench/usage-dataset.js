@@ -160,7 +160,7 @@ SETTINGS max_insert_threads = 2`;
 const RECORDS_PER_PARTITION = `SELECT m, toUInt32(c % ${PARTITIONS}) AS partition, toString(count()) AS records
 FROM (${GENERATOR}) GROUP BY m, partition ORDER BY m, partition`;
 
-/** End offset per "meter_id/partition" so far (the aggregator's resume position, USAGE_PROGRESS_SQL). */
+/** End offset per "meter_id/partition" so far (the aggregator's resume position, usageProgressQuery). */
 const USAGE_PROGRESS = `SELECT meter_id, source_partition AS partition, toString(max(source_end_offset)) AS end_offset
 FROM meter_usage GROUP BY meter_id, source_partition`;
 

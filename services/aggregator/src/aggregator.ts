@@ -1,9 +1,9 @@
 import type { Kafka } from 'kafkajs';
-import type { AvroCodec, Logger, MeterstreamConfig, Topics, Warehouse } from '@meterstream/common';
+import { eventsProgressQuery, usageProgressQuery, type AvroCodec, type Logger, type MeterstreamConfig, type Topics, type Warehouse } from '@meterstream/common';
 import type { CatalogView } from '@meterstream/domain';
 import { DurableSink } from './durable-sink';
-import { EVENTS_PROGRESS_SQL, EVENTS_TABLE, RawEventBuffer } from './raw-event-sink';
-import { USAGE_PROGRESS_SQL, USAGE_TABLE, UsageBuffer } from './usage-sink';
+import { EVENTS_TABLE, RawEventBuffer } from './raw-event-sink';
+import { USAGE_TABLE, UsageBuffer } from './usage-sink';
 
 export interface AggregatorDeps {
   config: MeterstreamConfig;
@@ -41,7 +41,7 @@ export class Aggregator {
       groupId: `${config.kafka.topicPrefix}aggregator`,
       topics: meterTopics(),
       table: USAGE_TABLE,
-      progressSql: USAGE_PROGRESS_SQL,
+      progressQuery: usageProgressQuery,
       newBuffer: () => new UsageBuffer(codec, (id) => catalog.get('meters', id)?.aggregation.type, windowMs),
     });
     this.rawEvents = new DurableSink({
@@ -51,7 +51,7 @@ export class Aggregator {
       groupId: `${config.kafka.topicPrefix}raw-event-sink`,
       topics: [topics.events],
       table: EVENTS_TABLE,
-      progressSql: EVENTS_PROGRESS_SQL,
+      progressQuery: eventsProgressQuery,
       newBuffer: () => new RawEventBuffer(codec),
     });
     this.unsubscribe = catalog.onChange('meters', () => {

@@ -1,5 +1,5 @@
 import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { SupervisedConsumer, type Logger, type Warehouse } from '@meterstream/common';
+import { SINK_PROGRESS_TABLE, SupervisedConsumer, type BuiltQuery, type Logger, type Warehouse } from '@meterstream/common';
 import { toClickHouseTime } from '@meterstream/domain';
 
 /** What a sink buffers for one partition between two flushes. */
@@ -20,10 +20,10 @@ export interface DurableSinkOptions {
   topics: string[];
   table: string;
   /**
-   * SQL for the next offset to read per partition of one topic, from the rows already stored:
-   * columns `partition` and `next_offset`, parameter `{topic:String}`.
+   * The query for the next offset to read per partition of one topic, from the rows already stored:
+   * columns `partition` and `next_offset` (usageProgressQuery, eventsProgressQuery).
    */
-  progressSql: string;
+  progressQuery(topic: string): BuiltQuery;
   newBuffer(topic: string, partition: number): SinkBuffer;
   flushIntervalMs: number;
   flushMaxRecords: number;
@@ -147,7 +147,7 @@ export class DurableSink {
       }
     }
     if (progress.length === 0) return;
-    await this.options.warehouse.insert('sink_progress', progress);
+    await this.options.warehouse.insert(SINK_PROGRESS_TABLE, progress);
     for (const row of progress) {
       const state = this.states.get(key(row.topic as string, row.partition as number));
       if (state) state.reported = BigInt(row.durable_offset as string);
@@ -180,7 +180,8 @@ export class DurableSink {
     if (existing) return existing;
     // A flush begun before a rebalance must land before progress is read back.
     await Promise.allSettled([...this.inflight]);
-    const rows = await this.options.warehouse.query<{ partition: number; next_offset: string }>(this.options.progressSql, { topic });
+    const { query, params } = this.options.progressQuery(topic);
+    const rows = await this.options.warehouse.query<{ partition: number; next_offset: string }>(query, params);
     const stored = rows.find((r) => Number(r.partition) === partition);
     const next = stored ? BigInt(stored.next_offset) : 0n;
     const state: PartitionState = {

@@ -1,3 +1,4 @@
 export * from './aggregator';
+export * from './create-aggregator';
 export * from './durable-sink';
 export * from './window-accumulator';

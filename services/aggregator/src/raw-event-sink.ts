@@ -4,8 +4,6 @@ import { invalidEvent, metadataToJson, toClickHouseTime, type UsageEvent } from 
 import type { SinkBuffer } from './durable-sink';
 
 export const EVENTS_TABLE = 'events';
-export const EVENTS_PROGRESS_SQL = `SELECT source_partition AS partition, toString(max(source_offset) + 1) AS next_offset
-FROM events WHERE source_topic = {topic:String} GROUP BY source_partition`;
 
 /** Buffers raw events of one `events` partition as rows of the ClickHouse events table. */
 export class RawEventBuffer implements SinkBuffer {

@@ -5,8 +5,6 @@ import type { SinkBuffer } from './durable-sink';
 import { WindowAccumulator, partialToRow } from './window-accumulator';
 
 export const USAGE_TABLE = 'meter_usage';
-export const USAGE_PROGRESS_SQL = `SELECT source_partition AS partition, toString(max(source_end_offset)) AS next_offset
-FROM meter_usage WHERE source_topic = {topic:String} GROUP BY source_partition`;
 
 /** Buffers one meter-topic partition as windowed partial aggregates. */
 export class UsageBuffer implements SinkBuffer {

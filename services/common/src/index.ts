@@ -16,3 +16,8 @@ export * from './kafka/dlq';
 export * from './queries/usage-queries';
 export * from './runtime/platform';
 export * from './queries/event-queries';
+export * from './queries/invoice-queries';
+export * from './queries/progress-queries';
+export * from './readers/usage-reader';
+export * from './readers/event-reader';
+export * from './readers/invoice-reader';

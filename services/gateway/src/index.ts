@@ -1,4 +1,5 @@
 export * from './app';
+export * from './create-gateway';
 export * from './api-key-commands';
 export * from './api-key-index';
 export * from './api-key-token';

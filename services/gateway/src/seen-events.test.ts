@@ -1,15 +1,15 @@
-import { createLogger, type Warehouse } from '@meterstream/common';
+import { createLogger } from '@meterstream/common';
 import { type UsageEvent } from '@meterstream/domain';
 import { SeenEvents } from './seen-events';
 
-// The in-memory part of SeenEvents: which ids it remembers and which it forgets. The warehouse stands
-// in for an events table that knows `stored` ids (the SQL itself is tested against ClickHouse).
+// The in-memory part of SeenEvents: which ids it remembers and which it forgets. The reader stands in
+// for an events table that knows `stored` ids (EventReader.knownIds is tested against ClickHouse).
 describe('SeenEvents memory of recent ids', () => {
   const event = (id: string) => ({ event_id: id }) as UsageEvent;
   const ids = (events: UsageEvent[]) => events.map((e) => e.event_id);
   const make = (capacity: number, stored: string[] = []) => {
-    const warehouse = { query: async () => stored.map((event_id) => ({ event_id })) } as unknown as Warehouse;
-    return new SeenEvents(warehouse, createLogger('silent', 'test'), capacity);
+    const reader = { knownIds: async () => new Set(stored) };
+    return new SeenEvents(reader, createLogger('silent', 'test'), capacity);
   };
 
   it('treats remembered ids as seen and forgets the oldest beyond its capacity', async () => {

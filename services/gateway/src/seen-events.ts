@@ -1,4 +1,4 @@
-import { knownEventIdsQuery, type Logger, type Warehouse } from '@meterstream/common';
+import { type EventReader, type Logger } from '@meterstream/common';
 import { type UsageEvent } from '@meterstream/domain';
 
 /**
@@ -15,7 +15,7 @@ export class SeenEvents {
   private next = 0;
 
   constructor(
-    private readonly warehouse: Warehouse,
+    private readonly events: Pick<EventReader, 'knownIds'>,
     private readonly logger: Logger,
     private readonly capacity = 500000,
   ) {}
@@ -26,8 +26,7 @@ export class SeenEvents {
     if (candidates.length === 0) return [];
     let known: Set<string>;
     try {
-      const { query, params } = knownEventIdsQuery(candidates.map((e) => e.event_id));
-      known = new Set((await this.warehouse.query<{ event_id: string }>(query, params)).map((r) => r.event_id));
+      known = await this.events.knownIds(candidates.map((e) => e.event_id));
     } catch (err) {
       // Ingest stays available; the router still drops repeats, only ingested_count may overstate.
       this.logger.warn({ err }, 'could not look up known event ids');

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { connectPlatform, openWarehouse, type CatalogLog, type Logger, type MeterstreamConfig, type Warehouse } from '@meterstream/common';
-import { Aggregator } from '@meterstream/aggregator';
+import { createAggregator, type Aggregator } from '@meterstream/aggregator';
 import { Billing } from '@meterstream/billing';
-import { buildGateway, createEventProducer, EventPublisher } from '@meterstream/gateway';
+import { createGateway } from '@meterstream/gateway';
 import { startRouterThread } from '@meterstream/meter-router';
 
 export interface Standalone {
@@ -31,8 +31,7 @@ export async function startStandalone(config: MeterstreamConfig, logger: Logger)
     stops.push(() => platform.stop());
     const { kafka, codec, topics, catalog } = platform;
 
-    const aggregator = new Aggregator({ config, kafka, codec, topics, warehouse, catalog: catalog.store, logger: logger.child({ service: 'aggregator' }) });
-    await aggregator.start();
+    const aggregator = await createAggregator({ config, logger: logger.child({ service: 'aggregator' }), platform, warehouse });
     stops.push(() => aggregator.stop());
 
     // On a thread of its own: routing does not wait behind HTTP requests and ClickHouse inserts.
@@ -53,21 +52,11 @@ export async function startStandalone(config: MeterstreamConfig, logger: Logger)
     await billing.start();
     stops.push(() => billing.stop());
 
-    const producer = createEventProducer(config);
-    stops.push(() => producer.close());
-    const gateway = buildGateway({
-      logger: logger.child({ service: 'gateway' }),
-      auth: { keys: catalog, ...config.auth },
-      publisher: new EventPublisher(producer, codec, topics),
-      warehouse,
-      meters: platform,
-      settings: config.gateway,
-      billing,
-    });
-    const url = await gateway.listen({ host: config.gateway.host, port: config.gateway.port });
-    stops.push(() => gateway.close());
+    const gateway = await createGateway({ config, logger: logger.child({ service: 'gateway' }), platform, warehouse, billing });
+    stops.push(() => gateway.stop());
+    const { url } = gateway;
     logger.info({ url }, 'meterstream standalone ready');
-    return { url, catalog, warehouse, aggregator, billing, gateway, stop };
+    return { url, catalog, warehouse, aggregator, billing, gateway: gateway.app, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,5 +1,5 @@
-import { toClickHouseTime } from '@meterstream/domain';
 import type { BuiltQuery } from './usage-queries';
+import { optionalTime, whereGiven } from './optional-filters';
 
 export interface EventScope {
   customerId?: string;
@@ -25,26 +25,18 @@ const COLUMNS = 'event_id, customer_id, event_name, timestamp, metadata';
  * 1 BY does it at read time).
  */
 export function eventsPageQuery(scope: EventScope, limit: number, offset: number): BuiltQuery {
-  const where: string[] = [];
   const params: BuiltQuery['params'] = { limit, offset };
-  if (scope.customerId !== undefined) {
-    where.push('customer_id = {customer_id:String}');
-    params.customer_id = scope.customerId;
-  }
-  if (scope.eventName !== undefined) {
-    where.push('event_name = {event_name:String}');
-    params.event_name = scope.eventName;
-  }
-  if (scope.start !== undefined) {
-    where.push("timestamp >= {start:DateTime64(3, 'UTC')}");
-    params.start = toClickHouseTime(scope.start);
-  }
-  if (scope.end !== undefined) {
-    where.push("timestamp < {end:DateTime64(3, 'UTC')}");
-    params.end = toClickHouseTime(scope.end);
-  }
+  const where = whereGiven(
+    [
+      { sql: 'customer_id = {customer_id:String}', param: 'customer_id', value: scope.customerId },
+      { sql: 'event_name = {event_name:String}', param: 'event_name', value: scope.eventName },
+      { sql: "timestamp >= {start:DateTime64(3, 'UTC')}", param: 'start', value: optionalTime(scope.start) },
+      { sql: "timestamp < {end:DateTime64(3, 'UTC')}", param: 'end', value: optionalTime(scope.end) },
+    ],
+    params,
+  );
   return {
-    query: `SELECT ${COLUMNS} FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
+    query: `SELECT ${COLUMNS} FROM events${where}
 ORDER BY timestamp DESC, event_id ASC
 LIMIT 1 BY event_id
 LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { eventByIdQuery, eventsPageQuery, type EventRow, type EventScope, type Warehouse } from '@meterstream/common';
+import { type EventReader, type EventRow, type EventScope } from '@meterstream/common';
 import { MeterstreamError, compileFilter, parseIsoTime, type CatalogView, type MetadataValue } from '@meterstream/domain';
 import { pageWindow, type PageQuery } from '../pagination';
 
@@ -11,12 +11,8 @@ interface EventListQuery extends PageQuery {
   end?: string;
 }
 
-/** Rows scanned at most to answer one page filtered by a meter's filter. */
-export const MAX_FILTER_SCAN_ROWS = 200000;
-const SCAN_CHUNK = 5000;
-
 /** Dodo's events listing and retrieval, from the ClickHouse events table (the raw event sink). */
-export function registerEventQueryRoutes(app: FastifyInstance, warehouse: Warehouse, catalog: CatalogView, businessId: string): void {
+export function registerEventQueryRoutes(app: FastifyInstance, events: EventReader, catalog: CatalogView, businessId: string): void {
   const show = (row: EventRow) => ({
     business_id: businessId,
     customer_id: row.customer_id,
@@ -36,10 +32,7 @@ export function registerEventQueryRoutes(app: FastifyInstance, warehouse: Wareho
       if (ms === undefined) throw new MeterstreamError('VALIDATION_FAILED', `${field} must be an ISO 8601 date-time`, [{ field, message: 'ISO 8601 date-time' }]);
       scope[field] = ms;
     }
-    if (!q.meter_id) {
-      const { query, params } = eventsPageQuery(scope, size, offset);
-      return { items: (await warehouse.query<EventRow>(query, params)).map(show) };
-    }
+    if (!q.meter_id) return { items: (await events.page(scope, size, offset)).map(show) };
 
     const meter = catalog.get('meters', q.meter_id);
     if (!meter) throw new MeterstreamError('NOT_FOUND', `meter ${q.meter_id} does not exist`);
@@ -49,31 +42,16 @@ export function registerEventQueryRoutes(app: FastifyInstance, warehouse: Wareho
       ]);
     }
     scope.eventName = meter.event_name;
-    if (!meter.filter) {
-      const { query, params } = eventsPageQuery(scope, size, offset);
-      return { items: (await warehouse.query<EventRow>(query, params)).map(show) };
-    }
+    if (!meter.filter) return { items: (await events.page(scope, size, offset)).map(show) };
     // The meter's filter runs here with the router's own engine, so the listing shows exactly the
-    // events the meter counts. Rows are scanned in chunks, newest first, up to MAX_FILTER_SCAN_ROWS.
+    // events the meter counts.
     const matches = compileFilter(meter.filter);
-    const items: EventRow[] = [];
-    let skipped = 0;
-    for (let scanned = 0; scanned < MAX_FILTER_SCAN_ROWS && items.length < size; scanned += SCAN_CHUNK) {
-      const { query, params } = eventsPageQuery(scope, SCAN_CHUNK, scanned);
-      const rows = await warehouse.query<EventRow>(query, params);
-      for (const row of rows) {
-        if (!matches(toMetadata(JSON.parse(row.metadata)))) continue;
-        if (skipped < offset) skipped++;
-        else if (items.length < size) items.push(row);
-      }
-      if (rows.length < SCAN_CHUNK) break;
-    }
+    const items = await events.matchingPage(scope, (row) => matches(toMetadata(JSON.parse(row.metadata))), size, offset);
     return { items: items.map(show) };
   });
 
   app.get<{ Params: { event_id: string } }>('/events/:event_id', { config: { scope: 'read' } }, async (request) => {
-    const { query, params } = eventByIdQuery(request.params.event_id);
-    const [row] = await warehouse.query<EventRow>(query, params);
+    const row = await events.byId(request.params.event_id);
     if (!row) throw new MeterstreamError('NOT_FOUND', `event ${request.params.event_id} does not exist`);
     return show(row);
   });

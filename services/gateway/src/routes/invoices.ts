@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { type Warehouse } from '@meterstream/common';
-import { MeterstreamError, parseIsoTime, type Invoice } from '@meterstream/domain';
-import { invoiceByIdQuery, invoicesPageQuery, type InvoiceScope } from '../invoice-queries';
+import { type InvoiceReader, type InvoiceScope } from '@meterstream/common';
+import { MeterstreamError, parseIsoTime } from '@meterstream/domain';
 import { pageWindow, type PageQuery } from '../pagination';
 
 interface InvoiceListQuery extends PageQuery {
@@ -15,7 +14,7 @@ interface InvoiceListQuery extends PageQuery {
 }
 
 /** Issued invoices, read from the ClickHouse invoices table; each item is the invoice as emitted. */
-export function registerInvoiceRoutes(app: FastifyInstance, warehouse: Warehouse): void {
+export function registerInvoiceRoutes(app: FastifyInstance, invoices: InvoiceReader): void {
   app.get<{ Querystring: InvoiceListQuery }>('/invoices', { config: { scope: 'read' } }, async (request) => {
     const q = request.query;
     const { size, offset } = pageWindow(q);
@@ -27,15 +26,12 @@ export function registerInvoiceRoutes(app: FastifyInstance, warehouse: Warehouse
       if (ms === undefined) throw new MeterstreamError('VALIDATION_FAILED', `${field} must be an ISO 8601 date-time`, [{ field, message: 'ISO 8601 date-time with a zone' }]);
       scope[key] = ms;
     }
-    const { query, params } = invoicesPageQuery(scope, size, offset);
-    const rows = await warehouse.query<{ body: string }>(query, params);
-    return { items: rows.map((row) => JSON.parse(row.body) as Invoice) };
+    return { items: await invoices.page(scope, size, offset) };
   });
 
   app.get<{ Params: { id: string } }>('/invoices/:id', { config: { scope: 'read' } }, async (request) => {
-    const { query, params } = invoiceByIdQuery(request.params.id);
-    const [row] = await warehouse.query<{ body: string }>(query, params);
-    if (!row) throw new MeterstreamError('NOT_FOUND', `invoice ${request.params.id} does not exist`);
-    return JSON.parse(row.body) as Invoice;
+    const invoice = await invoices.byId(request.params.id);
+    if (!invoice) throw new MeterstreamError('NOT_FOUND', `invoice ${request.params.id} does not exist`);
+    return invoice;
   });
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { usageTotalQuery, type Warehouse } from '@meterstream/common';
-import { Decimal, MeterstreamError, decimalText, parseIsoTime, type CatalogView, type Meter, type MeterPrice } from '@meterstream/domain';
+import { type UsageReader } from '@meterstream/common';
+import { MeterstreamError, parseIsoTime, type CatalogView, type Meter, type MeterPrice } from '@meterstream/domain';
 import type { Period } from '@meterstream/billing';
 import { pageWindow, type PageQuery } from '../pagination';
 import { elapsedPeriods, openPeriod, periodsOverlapping } from '../subscription-periods';
@@ -18,13 +18,10 @@ interface UsageHistoryQuery extends PageQuery {
  * pricer: Dodo's usage history (one item per billing period, most recent first) and a preview of the
  * open period's invoice. Neither issues nor stores anything.
  */
-export function registerSubscriptionUsageRoutes(app: FastifyInstance, warehouse: Warehouse, catalog: CatalogView): void {
+export function registerSubscriptionUsageRoutes(app: FastifyInstance, usage: UsageReader, catalog: CatalogView): void {
   /** A meter's total for one customer over [start, end), exact decimal text ("0" without usage). */
-  const meterTotal = async (meter: Meter, customerId: string, p: Period): Promise<string> => {
-    const { query, params } = usageTotalQuery({ meterId: meter.id, aggregation: meter.aggregation.type, customerId, start: p.start, end: p.end });
-    const [row] = await warehouse.query<{ total: string; records: string }>(query, params);
-    return row && row.records !== '0' ? decimalText(new Decimal(row.total)) : '0';
-  };
+  const meterTotal = (meter: Meter, customerId: string, p: Period): Promise<string> =>
+    usage.total({ meterId: meter.id, aggregation: meter.aggregation.type, customerId, start: p.start, end: p.end });
   const meterOf = (price: MeterPrice): Meter => {
     const meter = catalog.get('meters', price.meter_id);
     if (!meter) throw new MeterstreamError('UNKNOWN_METER', `meter ${price.meter_id} does not exist`);

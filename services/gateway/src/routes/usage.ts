@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { USAGE_WINDOWS, usageTotalQuery, usageWindowsQuery, type UsageWindow, type Warehouse } from '@meterstream/common';
-import { MeterstreamError, decimalText, Decimal, parseIsoTime, type CatalogView } from '@meterstream/domain';
+import { USAGE_WINDOWS, type UsageReader, type UsageWindow } from '@meterstream/common';
+import { MeterstreamError, parseIsoTime, type CatalogView } from '@meterstream/domain';
 
 interface UsageQuery {
   customer_id?: string;
@@ -11,10 +11,8 @@ interface UsageQuery {
   time_zone?: string;
 }
 
-const normalize = (text: string) => decimalText(new Decimal(text));
-
 /** Real-time usage of one meter for one customer, merged from the aggregator's windowed totals. */
-export function registerUsageRoutes(app: FastifyInstance, warehouse: Warehouse, catalog: CatalogView): void {
+export function registerUsageRoutes(app: FastifyInstance, usage: UsageReader, catalog: CatalogView): void {
   app.get<{ Querystring: UsageQuery }>('/usage', { config: { scope: 'read' } }, async (request) => {
     const q = request.query;
     const problems: { field: string; message: string }[] = [];
@@ -31,20 +29,15 @@ export function registerUsageRoutes(app: FastifyInstance, warehouse: Warehouse, 
     if (!meter) throw new MeterstreamError('UNKNOWN_METER', `meter ${q.meter_id} does not exist`);
 
     const scope = { meterId: meter.id, aggregation: meter.aggregation.type, customerId: q.customer_id!, start: start!, end: end! };
-    const total = usageTotalQuery(scope);
-    const windows = usageWindowsQuery(scope, window, q.time_zone ?? 'UTC');
-    const [[totalRow], windowRows] = await Promise.all([
-      warehouse.query<{ total: string; records: string }>(total.query, total.params),
-      warehouse.query<{ bucket: string; bucket_end: string; value: string }>(windows.query, windows.params),
-    ]);
+    const [total, windows] = await Promise.all([usage.total(scope), usage.windows(scope, window, q.time_zone ?? 'UTC')]);
     return {
       meter_id: meter.id,
       customer_id: q.customer_id,
       start: new Date(start!).toISOString(),
       end: new Date(end!).toISOString(),
       window,
-      total: totalRow && totalRow.records !== '0' ? normalize(totalRow.total) : '0',
-      windows: windowRows.map((row) => ({ start: new Date(row.bucket).toISOString(), end: new Date(row.bucket_end).toISOString(), value: normalize(row.value) })),
+      total,
+      windows: windows.map((w) => ({ start: new Date(w.start).toISOString(), end: new Date(w.end).toISOString(), value: w.value })),
     };
   });
 }

@@ -1,0 +1,34 @@
+import { Decimal, decimalText } from '@meterstream/domain';
+import type { Warehouse } from '../warehouse/warehouse';
+import { usageTotalQuery, usageWindowsQuery, type UsageWindow } from '../queries/usage-queries';
+
+export type UsageScope = Parameters<typeof usageTotalQuery>[0];
+
+/** One calendar window of usage: [start, end) in epoch ms, the merged value as exact decimal text. */
+export interface UsageWindowValue {
+  start: number;
+  end: number;
+  value: string;
+}
+
+/** ClickHouse decimal text in its canonical form (no trailing zeros: "12.500000000000" is "12.5"). */
+const canonical = (text: string) => decimalText(new Decimal(text));
+
+/** Real-time usage of one meter for one customer, merged from the aggregator's windowed partials. */
+export class UsageReader {
+  constructor(private readonly warehouse: Warehouse) {}
+
+  /** The total over [start, end) as exact decimal text, "0" when no record fell in the range. */
+  async total(scope: UsageScope): Promise<string> {
+    const { query, params } = usageTotalQuery(scope);
+    const [row] = await this.warehouse.query<{ total: string; records: string }>(query, params);
+    return row && row.records !== '0' ? canonical(row.total) : '0';
+  }
+
+  /** One value per calendar window of `timeZone` that holds usage, oldest first. */
+  async windows(scope: UsageScope, window: UsageWindow, timeZone = 'UTC'): Promise<UsageWindowValue[]> {
+    const { query, params } = usageWindowsQuery(scope, window, timeZone);
+    const rows = await this.warehouse.query<{ bucket: string; bucket_end: string; value: string }>(query, params);
+    return rows.map((row) => ({ start: new Date(row.bucket).getTime(), end: new Date(row.bucket_end).getTime(), value: canonical(row.value) }));
+  }
+}

@@ -1,0 +1,244 @@
+import fs from 'node:fs';
+import {
+  EventReader,
+  InvoiceReader,
+  UsageReader,
+  eventsProgressQuery,
+  openWarehouse,
+  sinkProgressQuery,
+  usageProgressQuery,
+  type Warehouse,
+} from '@meterstream/common';
+import { type Invoice } from '@meterstream/domain';
+import { testConfig } from '../support/pipeline';
+
+// The readers the gateway routes call, and the progress queries of the aggregator and billing, on the
+// embedded engine (a ClickHouse server when CLICKHOUSE_URL is set), after the real migrations.
+describe(`readers (${process.env.CLICKHOUSE_URL ? 'server' : 'embedded'})`, () => {
+  const config = testConfig('readers');
+  let warehouse: Warehouse;
+  const tag = Date.now().toString(36);
+  const customer = `cus_o'brien_${tag}`;
+
+  beforeAll(async () => {
+    warehouse = await openWarehouse(config);
+  });
+  afterAll(async () => {
+    await warehouse?.close();
+    fs.rmSync(config.clickhouse.dataDir, { recursive: true, force: true });
+  });
+
+  describe('UsageReader', () => {
+    const meter = `mtr_${tag}`;
+    const usageRow = (windowStart: string, value: string, count = 1, offset = 1) => ({
+      meter_id: meter,
+      customer_id: customer,
+      window_start: windowStart,
+      window_end: windowStart,
+      record_count: count,
+      value,
+      last_timestamp: windowStart,
+      last_event_id: `e${offset}`,
+      unique_keys: [],
+      source_topic: `meter.${meter}`,
+      source_partition: offset % 2,
+      source_end_offset: offset,
+    });
+    const scope = { meterId: meter, aggregation: 'sum' as const, customerId: customer, start: Date.UTC(2026, 0, 1), end: Date.UTC(2026, 1, 1) };
+
+    beforeAll(async () => {
+      await warehouse.insert('meter_usage', [
+        usageRow('2026-01-05 10:00:00.000', '12.500000000000', 2, 3),
+        usageRow('2026-01-05 23:59:00.000', '0.000000000001', 1, 4),
+        usageRow('2026-01-07 00:00:00.000', '7', 3, 7),
+        usageRow('2026-02-01 00:00:00.000', '1000', 1, 8), // outside [start, end)
+      ]);
+    });
+
+    it('gives the total as canonical decimal text and counts by the meter aggregation', async () => {
+      const reader = new UsageReader(warehouse);
+      expect(await reader.total(scope)).toBe('19.500000000001');
+      expect(await reader.total({ ...scope, aggregation: 'count' })).toBe('6');
+      expect(await reader.total({ ...scope, aggregation: 'max' })).toBe('12.5');
+    });
+
+    it('gives "0" where no record fell in the range', async () => {
+      const reader = new UsageReader(warehouse);
+      expect(await reader.total({ ...scope, start: Date.UTC(2025, 0, 1), end: Date.UTC(2025, 1, 1) })).toBe('0');
+      expect(await reader.total({ ...scope, customerId: 'cus_nobody' })).toBe('0');
+    });
+
+    it('gives one value per calendar window of the time zone, oldest first, as epoch ms', async () => {
+      const reader = new UsageReader(warehouse);
+      expect(await reader.windows(scope, 'day')).toEqual([
+        { start: Date.UTC(2026, 0, 5), end: Date.UTC(2026, 0, 6), value: '12.500000000001' },
+        { start: Date.UTC(2026, 0, 7), end: Date.UTC(2026, 0, 8), value: '7' },
+      ]);
+      // In Tokyo (UTC+9) 2026-01-05 23:59 UTC is already the 6th.
+      expect((await reader.windows(scope, 'day', 'Asia/Tokyo')).map((w) => [new Date(w.start).toISOString(), w.value])).toEqual([
+        ['2026-01-04T15:00:00.000Z', '12.5'],
+        ['2026-01-05T15:00:00.000Z', '0.000000000001'],
+        ['2026-01-06T15:00:00.000Z', '7'],
+      ]);
+      expect(await reader.windows({ ...scope, customerId: 'cus_nobody' }, 'month')).toEqual([]);
+    });
+
+    it('resumes the usage sink at the greatest end offset per partition (usageProgressQuery)', async () => {
+      const { query, params } = usageProgressQuery(`meter.${meter}`);
+      const rows = await warehouse.query<{ partition: number; next_offset: string }>(query, params);
+      expect(rows.map((r) => [Number(r.partition), r.next_offset]).sort()).toEqual([
+        [0, '8'],
+        [1, '7'],
+      ]);
+    });
+  });
+
+  describe('EventReader', () => {
+    const name = `api_call_${tag}`;
+    const eventRow = (id: string, at: string, metadata: Record<string, string | number>, offset: number) => ({
+      event_id: id,
+      customer_id: customer,
+      event_name: name,
+      timestamp: at,
+      metadata: JSON.stringify(metadata),
+      ingested_at: at,
+      source_topic: `events.${tag}`,
+      source_partition: offset % 2,
+      source_offset: offset,
+    });
+
+    beforeAll(async () => {
+      await warehouse.insert('events', [
+        eventRow(`${tag}_1`, '2026-01-01 00:00:01.000', { method: 'GET' }, 10),
+        eventRow(`${tag}_2`, '2026-01-01 00:00:02.000', { method: 'POST' }, 11),
+        eventRow(`${tag}_3`, '2026-01-01 00:00:03.000', { method: 'GET' }, 12),
+        eventRow(`${tag}_4`, '2026-01-01 00:00:04.000', { method: 'POST' }, 13),
+        eventRow(`${tag}_5`, '2026-01-01 00:00:05.000', { method: 'GET' }, 14),
+        eventRow(`${tag}_6`, '2026-01-01 00:00:06.000', { method: 'GET' }, 15),
+      ]);
+      // The same event stored again (a raw event sink replay before a merge): listed once.
+      await warehouse.insert('events', [eventRow(`${tag}_3`, '2026-01-01 00:00:03.000', { method: 'GET' }, 12)]);
+    });
+
+    const ids = (rows: { event_id: string }[]) => rows.map((r) => r.event_id.slice(tag.length + 1));
+
+    it('pages events newest first, once per id, within the scope', async () => {
+      const reader = new EventReader(warehouse);
+      expect(ids(await reader.page({ customerId: customer, eventName: name }, 10, 0))).toEqual(['6', '5', '4', '3', '2', '1']);
+      expect(ids(await reader.page({ eventName: name }, 2, 1))).toEqual(['5', '4']);
+      const window = { eventName: name, start: Date.UTC(2026, 0, 1, 0, 0, 2), end: Date.UTC(2026, 0, 1, 0, 0, 4) };
+      expect(ids(await reader.page(window, 10, 0))).toEqual(['3', '2']);
+      expect(await reader.page({ eventName: name, customerId: 'cus_nobody' }, 10, 0)).toEqual([]);
+    });
+
+    it('pages only the events a predicate keeps, scanning in chunks up to its limit', async () => {
+      const isGet = (row: { metadata: string }) => (JSON.parse(row.metadata) as { method: string }).method === 'GET';
+      const chunked = new EventReader(warehouse, 100, 2);
+      expect(ids(await chunked.matchingPage({ eventName: name }, isGet, 10, 0))).toEqual(['6', '5', '3', '1']);
+      expect(ids(await chunked.matchingPage({ eventName: name }, isGet, 2, 1))).toEqual(['5', '3']);
+      // Four rows (6 to 3) scanned at most: the GET event 1 lies beyond.
+      expect(ids(await new EventReader(warehouse, 4, 2).matchingPage({ eventName: name }, isGet, 10, 0))).toEqual(['6', '5', '3']);
+    });
+
+    it('reads one event by id, and tells which ids it holds', async () => {
+      const reader = new EventReader(warehouse);
+      expect(await reader.byId(`${tag}_2`)).toEqual({
+        event_id: `${tag}_2`,
+        customer_id: customer,
+        event_name: name,
+        timestamp: expect.stringMatching(/^2026-01-01T00:00:02(\.000)?Z$/),
+        metadata: '{"method":"POST"}',
+      });
+      expect(await reader.byId(`${tag}_missing`)).toBeUndefined();
+      expect(await reader.knownIds([`${tag}_1`, `${tag}_missing`, `${tag}_6`])).toEqual(new Set([`${tag}_1`, `${tag}_6`]));
+      expect(await reader.knownIds([`${tag}_missing`])).toEqual(new Set());
+    });
+
+    it('resumes the raw event sink one past the greatest offset per partition (eventsProgressQuery)', async () => {
+      const { query, params } = eventsProgressQuery(`events.${tag}`);
+      const rows = await warehouse.query<{ partition: number; next_offset: string }>(query, params);
+      expect(rows.map((r) => [Number(r.partition), r.next_offset]).sort()).toEqual([
+        [0, '15'],
+        [1, '16'],
+      ]);
+    });
+  });
+
+  describe('InvoiceReader', () => {
+    const invoice = (id: string, subscription: string, start: string, end: string): Invoice => ({
+      id: `${tag}_${id}`,
+      subscription_id: `${tag}_${subscription}`,
+      customer_id: customer,
+      product_id: 'prd_1',
+      currency: 'USD',
+      period_start: start,
+      period_end: end,
+      status: 'issued',
+      lines: [],
+      subtotal: '1000',
+      total: '1000',
+      issued_at: end,
+    });
+    const row = (i: Invoice) => ({
+      id: i.id,
+      subscription_id: i.subscription_id,
+      customer_id: i.customer_id,
+      currency: i.currency,
+      period_start: i.period_start.replace('T', ' ').replace('Z', ''),
+      period_end: i.period_end.replace('T', ' ').replace('Z', ''),
+      status: i.status,
+      total: i.total,
+      body: JSON.stringify(i),
+      issued_at: i.issued_at.replace('T', ' ').replace('Z', ''),
+    });
+    const jan = invoice('jan', 'sub_a', '2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z');
+    const feb = invoice('feb', 'sub_a', '2026-02-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z');
+    const other = invoice('other', 'sub_b', '2026-02-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z');
+
+    beforeAll(async () => {
+      await warehouse.insert('invoices', [jan, feb, other].map(row));
+      // A retried insert of the same invoice (another block): FINAL shows it once.
+      await warehouse.insert('invoices', [row(feb)]);
+    });
+
+    it('pages invoices newest period first, once each, within the scope', async () => {
+      const reader = new InvoiceReader(warehouse);
+      expect(await reader.page({ customerId: customer }, 10, 0)).toEqual([feb, other, jan]);
+      expect(await reader.page({ customerId: customer, subscriptionId: `${tag}_sub_a` }, 10, 0)).toEqual([feb, jan]);
+      expect(await reader.page({ customerId: customer }, 1, 1)).toEqual([other]);
+      expect(await reader.page({ customerId: customer, periodStartFrom: Date.UTC(2026, 1, 1) }, 10, 0)).toEqual([feb, other]);
+      expect(await reader.page({ customerId: customer, periodEndTo: Date.UTC(2026, 1, 1) }, 10, 0)).toEqual([jan]);
+      expect(await reader.page({ customerId: customer, status: 'void' }, 10, 0)).toEqual([]);
+    });
+
+    it('reads one invoice by id', async () => {
+      const reader = new InvoiceReader(warehouse);
+      expect(await reader.byId(jan.id)).toEqual(jan);
+      expect(await reader.byId(`${tag}_missing`)).toBeUndefined();
+    });
+  });
+
+  it('reads the offsets a sink reported durable for the given topics (sinkProgressQuery)', async () => {
+    const at = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+    const progress = (sink: string, topic: string, partition: number, offset: number, ms: number) => ({
+      sink,
+      topic: `${tag}.${topic}`,
+      partition,
+      durable_offset: offset,
+      updated_at: at(ms),
+    });
+    await warehouse.insert('sink_progress', [
+      progress('usage', 'meter.a', 0, 5, 1),
+      progress('usage', 'meter.a', 0, 9, 2),
+      progress('usage', 'meter.a', 1, 3, 1),
+      progress('usage', 'meter.b', 0, 4, 1),
+      progress('raw-events', 'meter.a', 0, 100, 1),
+    ]);
+    const { query, params } = sinkProgressQuery('usage', [`${tag}.meter.a`, `${tag}.meter.c`]);
+    const rows = await warehouse.query<{ topic: string; partition: number; durable: string }>(query, params);
+    expect(rows.map((r) => [r.topic.slice(tag.length + 1), Number(r.partition), r.durable]).sort()).toEqual([
+      ['meter.a', 0, '9'],
+      ['meter.a', 1, '3'],
+    ]);
+  });
+});
