@@ -9,8 +9,9 @@ const setup = require('./setup');
 
 setup.ensureDependencies();
 setup.build();
-// ts-jest only transpiles: the tests' own types are checked here, against the built services.
-console.log('[test] type-checking test/ (tsconfig.test.json)');
+// ts-jest only transpiles: the tests' own types are checked here, the integration tests (test/) and the
+// unit tests beside the code (services/*/src/**/*.test.ts) alike.
+console.log('[test] type-checking test/ and services/*/src/**/*.test.ts (tsconfig.test.json)');
 setup.run(path.join(setup.ROOT, 'node_modules', '.bin', 'tsc'), ['-p', path.join(setup.ROOT, 'tsconfig.test.json')]);
 const jest = path.join(setup.ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
 const results = path.join(setup.ROOT, '.jest-results.json');

@@ -1,5 +1,5 @@
 import type { MetadataValue, UsageEvent } from '@meterstream/domain';
-import { prng } from '../../scripts/bench/prng';
+import { prng } from '../../scripts/bench/src/prng';
 import { formatScaled, normalizeDecimal, parseScaled } from './exact-decimal';
 
 /**

@@ -8,6 +8,8 @@ const meter = (type: AggregationType, key?: string): Meter => ({
   aggregation: key === undefined ? { type } : { type, key },
   measurement_unit: 'calls',
   archived: false,
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:00.000Z',
 });
 
 const event = (metadata: Record<string, MetadataValue> = {}): UsageEvent => ({

@@ -1,26 +1,35 @@
 // Small helpers shared by the benchmark scripts (bench-freshness, bench-ingest, bench-query,
 // bench-router, load-usage): percentiles, number formatting, the machine's load, the code version, a
-// free port, loading the build, and rewriting one section of docs/benchmarks.md between its markers.
-'use strict';
-const { execFileSync } = require('node:child_process');
-const fs = require('node:fs');
-const net = require('node:net');
-const os = require('node:os');
-const path = require('node:path');
+// free port, the usage text of a script, and rewriting one section of docs/benchmarks.md between its
+// markers.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const DOC = path.join(ROOT, 'docs', 'benchmarks.md');
-const MiB = 1024 * 1024;
+/** The repository's root (this file runs from scripts/bench/dist). */
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
+export const DOC = path.join(ROOT, 'docs', 'benchmarks.md');
+export const MiB = 1024 * 1024;
 
 /** Nearest-rank percentile (p in 0..100) of a list of numbers; NaN for an empty list. */
-function percentile(values, p) {
+export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
   return sorted[rank - 1];
 }
 
-function summary(values) {
+export interface Summary {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export function summary(values: readonly number[]): Summary {
   return {
     count: values.length,
     p50: percentile(values, 50),
@@ -30,18 +39,18 @@ function summary(values) {
   };
 }
 
-const fmt = (n, digits = 0) =>
+export const fmt = (n: number, digits = 0): string =>
   Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '-';
 
-function bytes(n) {
-  if (!Number.isFinite(n)) return '-';
+export function bytes(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return '-';
   if (n >= 1024 * MiB) return `${fmt(n / (1024 * MiB), 2)} GiB`;
   if (n >= MiB) return `${fmt(n / MiB, 1)} MiB`;
   return `${fmt(n / 1024, 1)} KiB`;
 }
 
 /** `uptime`'s line (load averages), or os.loadavg() when the command is missing. */
-function uptimeLine() {
+export function uptimeLine(): string {
   try {
     return execFileSync('uptime', { encoding: 'utf8' }).trim().replace(/\s+/g, ' ');
   } catch {
@@ -53,7 +62,7 @@ function uptimeLine() {
 }
 
 /** The commit the code was built from, with "+ local changes" when the work tree differs. */
-function codeVersion() {
+export function codeVersion(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).trim().length > 0;
@@ -63,12 +72,12 @@ function codeVersion() {
   }
 }
 
-function machine() {
+export function machine(): string {
   const mem = os.totalmem() / (1024 * MiB);
   return `${os.cpus().length} cores (${os.cpus()[0]?.model?.trim() ?? 'unknown CPU'}), ${fmt(mem, 0)} GiB RAM, ${os.platform()} ${os.release()}`;
 }
 
-const isoSeconds = (d) => d.toISOString().replace(/\.\d+Z$/, 'Z');
+export const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, 'Z');
 
 const INTRO = `# Benchmarks
 
@@ -84,14 +93,14 @@ given in each section. Each section is rewritten by its script between its marke
  * appends `## heading`, `intro` and the marked block when the markers are missing, and creates the
  * file with a short introduction when it is missing. Nothing outside the markers changes.
  */
-function writeDocSection(name, heading, intro, section) {
+export function writeDocSection(name: string, heading: string, intro: string, section: string): string {
   const startMark = `<!-- ${name}:start -->`;
   const endMark = `<!-- ${name}:end -->`;
   const block = `${startMark}\n${section.trim()}\n${endMark}`;
   const fresh = `## ${heading}\n\n${intro.trim()}\n\n${block}\n`;
   // Read just before writing: other sections of the file are edited concurrently by other scripts.
   const current = fs.existsSync(DOC) ? fs.readFileSync(DOC, 'utf8') : undefined;
-  let next;
+  let next: string;
   if (current === undefined) next = `${INTRO}\n${fresh}`;
   else {
     const start = current.indexOf(startMark);
@@ -106,35 +115,51 @@ function writeDocSection(name, heading, intro, section) {
   return DOC;
 }
 
-/** The built services/common (services/common/dist), or exit with a hint to build. */
-function requireBuilt(rel, script) {
-  const dir = path.join(ROOT, rel);
-  if (!fs.existsSync(path.join(dir, 'index.js'))) {
-    console.error(`${script}: ${rel}/index.js is missing; build first: node_modules/.bin/tsc -b`);
-    process.exit(1);
+/**
+ * Prints a script's usage, the comment block at the top of its source (scripts/bench/src/<name>.ts,
+ * `//` lines), and exits. `compiledFile` is the script's `__filename` (scripts/bench/dist/<name>.js).
+ */
+export function printUsage(compiledFile: string): never {
+  const source = path.join(path.dirname(compiledFile), '..', 'src', path.basename(compiledFile).replace(/\.js$/, '.ts'));
+  const lines = fs.readFileSync(fs.existsSync(source) ? source : compiledFile, 'utf8').split('\n');
+  const first = lines.findIndex((l) => l.startsWith('//'));
+  const block: string[] = [];
+  for (const line of first < 0 ? [] : lines.slice(first)) {
+    if (!line.startsWith('//')) break;
+    block.push(line.replace(/^\/\/ ?/, ''));
   }
-  return require(dir);
+  console.log(block.join('\n'));
+  process.exit(0);
+}
+
+/** The installed version of a package (from the root node_modules), or `fallback`. */
+export function packageVersion(name: string, fallback = '?'): string {
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version?: string };
+    return manifest.version ?? fallback;
+  } catch {
+    return fallback;
+  }
 }
 
 /** A TCP port free on 127.0.0.1 at the time of asking. */
-function freePort() {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
+      const { port } = server.address() as net.AddressInfo;
       server.close(() => resolve(port));
     });
   });
 }
 
 /** Bytes used under a directory (like `du -sb`). */
-function directoryBytes(dir) {
+export function directoryBytes(dir: string): number {
   let total = 0;
   const stack = [dir];
-  while (stack.length > 0) {
-    const current = stack.pop();
-    let entries;
+  for (let current = stack.pop(); current !== undefined; current = stack.pop()) {
+    let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(current, { withFileTypes: true });
     } catch {
@@ -156,26 +181,26 @@ function directoryBytes(dir) {
 }
 
 /** Free bytes on the file system holding `dir` (statfs). */
-function freeBytes(dir) {
+export function freeBytes(dir: string): number {
   const stats = fs.statfsSync(dir);
   return stats.bavail * stats.bsize;
 }
 
-module.exports = {
-  ROOT,
-  DOC,
-  MiB,
-  percentile,
-  summary,
-  fmt,
-  bytes,
-  uptimeLine,
-  codeVersion,
-  machine,
-  isoSeconds,
-  writeDocSection,
-  requireBuilt,
-  freePort,
-  directoryBytes,
-  freeBytes,
-};
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The message of a thrown value. */
+export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** Runs a script's main, printing a failure with the script's name and exiting 1. */
+export function runMain(name: string, main: () => Promise<void>, exitOnSuccess = false): void {
+  main().then(
+    () => {
+      if (exitOnSuccess) process.exit(0);
+    },
+    (err: unknown) => {
+      console.error(`${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      process.exit(1);
+    },
+  );
+}

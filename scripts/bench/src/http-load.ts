@@ -1,71 +1,112 @@
 // Closed-loop HTTP load on POST /events/ingest: `connections` clients, each sending one request at a
 // time on its own keep-alive connection, for a warm-up and then a measured period. Counts only the
 // requests that complete inside the measured period.
-'use strict';
-const http = require('node:http');
-const { percentile } = require('./bench-stats');
+import http from 'node:http';
+import type { IngestWorkload } from './ingest-workload';
+import { percentile, sleep } from './report';
+
+interface PostResult {
+  status: number;
+  text: string;
+  ms: number;
+}
 
 /** One POST; resolves with status, body text and latency (ms). Never rejects. */
-function post(agent, url, headers, body) {
+function post(agent: http.Agent, url: URL, headers: http.OutgoingHttpHeaders, body: string): Promise<PostResult> {
   const started = process.hrtime.bigint();
+  const ms = () => Number(process.hrtime.bigint() - started) / 1e6;
   return new Promise((resolve) => {
     const req = http.request(
       { agent, host: url.hostname, port: url.port, path: '/events/ingest', method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
       (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8'), ms: Number(process.hrtime.bigint() - started) / 1e6 }),
-        );
-        res.on('error', (err) => resolve({ status: 0, text: String(err), ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), ms: ms() }));
+        res.on('error', (err) => resolve({ status: 0, text: String(err), ms: ms() }));
       },
     );
     req.setTimeout(60000, () => req.destroy(new Error('request timed out after 60 s')));
-    req.on('error', (err) => resolve({ status: 0, text: String(err.message || err), ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+    req.on('error', (err) => resolve({ status: 0, text: String(err.message || err), ms: ms() }));
     req.end(body);
   });
+}
+
+export interface HttpScenarioOptions {
+  baseUrl: string;
+  apiKey: string;
+  workload: IngestWorkload;
+  batch: number;
+  connections: number;
+  warmupMs: number;
+  durationMs: number;
+  onMeasureStart?: () => void;
+  onMeasureEnd?: () => void;
+}
+
+export interface HttpScenarioResult {
+  batch: number;
+  connections: number;
+  seconds: number;
+  eventsPerSec: number;
+  requestsPerSec: number;
+  p50: number;
+  p99: number;
+  max: number;
+  okRequests: number;
+  /** Failed requests by "status code". */
+  failures: Record<string, number>;
+  /** Over the whole scenario, warm-up included: events sent and events the gateway said it ingested. */
+  sentEvents: number;
+  acknowledgedEvents: number;
+  /** Requests answered 200 with ingested_count below the batch size (repeated ids: should be 0). */
+  shortRequests: number;
+}
+
+/** A field of a JSON answer body, or undefined when the body is no JSON object. */
+function jsonField(text: string, field: string): unknown {
+  const parsed: unknown = JSON.parse(text);
+  return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)[field] : undefined;
 }
 
 /**
  * Runs one scenario. Returns events/s and requests/s over the measured period, request latency
  * percentiles (ms), and failures by status/code.
- *
- * @param {{ baseUrl: string, apiKey: string, workload: import('./ingest-workload').IngestWorkload,
- *   batch: number, connections: number, warmupMs: number, durationMs: number,
- *   onMeasureStart?: () => void, onMeasureEnd?: () => void }} o
  */
-async function runHttpScenario(o) {
+export async function runHttpScenario(o: HttpScenarioOptions): Promise<HttpScenarioResult> {
   const url = new URL(o.baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: o.connections, maxFreeSockets: o.connections });
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${o.apiKey}` };
   const t0 = Date.now();
   const measureStart = t0 + o.warmupMs;
   const measureEnd = measureStart + o.durationMs;
-  const latencies = [];
-  const failures = new Map();
+  const latencies: number[] = [];
+  const failures = new Map<string, number>();
   let events = 0;
   let requests = 0;
   let sentEvents = 0;
   let acknowledgedEvents = 0;
   let short = 0;
   let started = false;
-  const startTimer = setTimeout(() => {
-    started = true;
-    o.onMeasureStart?.();
-  }, Math.max(0, measureStart - Date.now()));
+  const startTimer = setTimeout(
+    () => {
+      started = true;
+      o.onMeasureStart?.();
+    },
+    Math.max(0, measureStart - Date.now()),
+  );
 
-  const worker = async () => {
+  const worker = async (): Promise<void> => {
     while (Date.now() < measureEnd) {
       const body = o.workload.body(o.batch);
       const res = await post(agent, url, headers, body);
       sentEvents += o.batch;
       // No answer at all (connection refused or reset): do not spin.
-      if (res.status === 0) await new Promise((r) => setTimeout(r, 100));
+      if (res.status === 0) await sleep(100);
       const done = Date.now();
-      let ingested;
+      let ingested: number | undefined;
       if (res.status === 200) {
         try {
-          ingested = JSON.parse(res.text).ingested_count;
+          ingested = jsonField(res.text, 'ingested_count') as number | undefined;
         } catch {
           ingested = undefined;
         }
@@ -80,7 +121,7 @@ async function runHttpScenario(o) {
       } else {
         let code = '';
         try {
-          code = JSON.parse(res.text).code ?? '';
+          code = String(jsonField(res.text, 'code') ?? '');
         } catch {
           code = res.text.slice(0, 80);
         }
@@ -106,12 +147,8 @@ async function runHttpScenario(o) {
     max: latencies.length ? latencies[latencies.length - 1] : NaN,
     okRequests: requests,
     failures: Object.fromEntries(failures),
-    /** Over the whole scenario, warm-up included: events sent and events the gateway said it ingested. */
     sentEvents,
     acknowledgedEvents,
-    /** Requests answered 200 with ingested_count below the batch size (repeated ids: should be 0). */
     shortRequests: short,
   };
 }
-
-module.exports = { runHttpScenario };

@@ -1,21 +1,33 @@
 // Raw producer throughput, outside the gateway: Apache Kafka's own ProducerPerformance tool (Java,
 // from the broker's jars), kafkajs (the project's client) and @platformatic/kafka, all with acks=all
 // and an idempotent producer against a topic of 3 partitions.
-'use strict';
-const { spawn } = require('node:child_process');
-const path = require('node:path');
-const { percentile } = require('./bench-stats');
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { percentile } from './report';
+
+export interface ProducerPerformanceSummary {
+  line: string;
+  records: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  avgMs: number;
+  maxMs: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
 
 /**
  * Parses ProducerPerformance's summary line, e.g. "1000000 records sent, 176056.338028 records/sec
  * (33.58 MB/sec), 812.47 ms avg latency, 1397.00 ms max latency, 768 ms 50th, 1297 ms 95th,
  * 1367 ms 99th, 1391 ms 99.9th."
  */
-function parseProducerPerformance(output) {
+export function parseProducerPerformance(output: string): ProducerPerformanceSummary | undefined {
   const lines = output.split('\n').filter((l) => /records sent,.*records\/sec.*50th/.test(l));
   const line = lines[lines.length - 1];
   if (!line) return undefined;
-  const num = (re) => {
+  const num = (re: RegExp): number => {
     const m = re.exec(line);
     return m ? Number(m[1]) : NaN;
   };
@@ -32,8 +44,19 @@ function parseProducerPerformance(output) {
   };
 }
 
+export interface ProducerPerformanceOptions {
+  root: string;
+  topic: string;
+  records: number;
+  recordSize: number;
+  /** Comma-separated bootstrap servers. */
+  brokers: string;
+  onSpawn?: (pid: number | undefined) => void;
+  echo?: boolean;
+}
+
 /** The ProducerPerformance command line (argv for `java`). */
-function producerPerformanceArgs({ root, topic, records, recordSize, brokers }) {
+function producerPerformanceArgs({ root, topic, records, recordSize, brokers }: ProducerPerformanceOptions): string[] {
   return [
     '-cp',
     `${path.join(root, '.stack', 'kafka', 'libs')}/*`,
@@ -56,18 +79,18 @@ function producerPerformanceArgs({ root, topic, records, recordSize, brokers }) 
 }
 
 /** Runs ProducerPerformance; resolves with its parsed summary and the command line. */
-function runProducerPerformance(o) {
+export function runProducerPerformance(o: ProducerPerformanceOptions): Promise<ProducerPerformanceSummary & { command: string }> {
   const args = producerPerformanceArgs(o);
   return new Promise((resolve, reject) => {
     const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     o.onSpawn?.(child.pid);
     let out = '';
     let err = '';
-    child.stdout.on('data', (c) => {
+    child.stdout.on('data', (c: Buffer) => {
       out += c;
       if (o.echo) process.stdout.write(`  [ProducerPerformance] ${c}`);
     });
-    child.stderr.on('data', (c) => (err += c));
+    child.stderr.on('data', (c: Buffer) => (err += c));
     child.on('error', reject);
     child.on('exit', (code) => {
       const summary = parseProducerPerformance(out);
@@ -77,21 +100,44 @@ function runProducerPerformance(o) {
   });
 }
 
+/** A message to produce: the customer id as key, the Avro event as value. */
+export interface PoolMessage {
+  key: Buffer;
+  value: Buffer;
+}
+
+/** The closed loop's parameters; `pool` is cycled through for the messages. */
+export interface ProducerLoop {
+  pool: readonly PoolMessage[];
+  batch: number;
+  concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+}
+
+export interface ProducerLoopResult {
+  recordsPerSec: number;
+  mbPerSec: number;
+  sendP50: number;
+  sendP99: number;
+  sends: number;
+}
+
 /**
  * Closed-loop producer load: `concurrency` senders, each awaiting one send of `batch` messages at a
  * time, for a warm-up and a measured period. `send(messages)` resolves once Kafka acknowledged.
  */
-async function runProducerLoop({ send, pool, batch, concurrency, warmupMs, durationMs }) {
+async function runProducerLoop({ send, pool, batch, concurrency, warmupMs, durationMs }: ProducerLoop & { send: (messages: PoolMessage[]) => Promise<unknown> }): Promise<ProducerLoopResult> {
   const t0 = Date.now();
   const measureStart = t0 + warmupMs;
   const measureEnd = measureStart + durationMs;
   let next = 0;
   let records = 0;
   let bytes = 0;
-  const latencies = [];
-  const sender = async () => {
+  const latencies: number[] = [];
+  const sender = async (): Promise<void> => {
     while (Date.now() < measureEnd) {
-      const messages = new Array(batch);
+      const messages = new Array<PoolMessage>(batch);
       let size = 0;
       for (let i = 0; i < batch; i++) {
         const m = pool[next++ % pool.length];
@@ -120,9 +166,10 @@ async function runProducerLoop({ send, pool, batch, concurrency, warmupMs, durat
   };
 }
 
+export type ProducerRun = (o: ProducerLoop & { brokers: string[]; topic: string }) => Promise<ProducerLoopResult>;
+
 /** kafkajs: the gateway's producer settings (idempotent, maxInFlightRequests 1, acks -1, DefaultPartitioner). */
-async function runKafkajs({ brokers, topic, ...loop }) {
-  const { Kafka, Partitioners, logLevel } = require('kafkajs');
+export const runKafkajs: ProducerRun = async ({ brokers, topic, ...loop }) => {
   const kafka = new Kafka({ clientId: 'bench-ingest-kafkajs', brokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
@@ -131,7 +178,7 @@ async function runKafkajs({ brokers, topic, ...loop }) {
   } finally {
     await producer.disconnect();
   }
-}
+};
 
 /**
  * @platformatic/kafka: idempotent (which forces acks=all and one in-flight request per connection).
@@ -140,11 +187,11 @@ async function runKafkajs({ brokers, topic, ...loop }) {
  * see platformatic/kafka issue #326 for the same family of bug). kafkajs serializes its requests per
  * broker connection itself (maxInFlightRequests 1), so both clients have one request on the wire.
  */
-async function runPlatformatic({ brokers, topic, ...loop }) {
+export const runPlatformatic: ProducerRun = async ({ brokers, topic, ...loop }) => {
   const { Producer, ProduceAcks } = await import('@platformatic/kafka');
   const producer = new Producer({ clientId: 'bench-ingest-platformatic', bootstrapBrokers: brokers, idempotent: true, acks: ProduceAcks.ALL, timeout: 30000 });
-  let chain = Promise.resolve();
-  const send = (messages) => {
+  let chain: Promise<unknown> = Promise.resolve();
+  const send = (messages: PoolMessage[]): Promise<unknown> => {
     const sent = chain.then(() => producer.send({ messages: messages.map((m) => ({ topic, key: m.key, value: m.value })) }));
     chain = sent.catch(() => undefined);
     return sent;
@@ -152,24 +199,8 @@ async function runPlatformatic({ brokers, topic, ...loop }) {
   try {
     return await runProducerLoop({ ...loop, send });
   } finally {
-    let timer;
+    let timer: NodeJS.Timeout | undefined;
     await Promise.race([producer.close(), new Promise((resolve) => (timer = setTimeout(resolve, 15000)))]);
     clearTimeout(timer);
   }
-}
-
-/** The installed version of a package, or '?'. */
-function packageVersion(name) {
-  try {
-    return require(`${name}/package.json`).version;
-  } catch {
-    try {
-      const fs = require('node:fs');
-      return JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'node_modules', name, 'package.json'), 'utf8')).version;
-    } catch {
-      return '?';
-    }
-  }
-}
-
-module.exports = { parseProducerPerformance, runProducerPerformance, runKafkajs, runPlatformatic, packageVersion };
+};

@@ -1,33 +1,16 @@
-// Small measurement helpers for the benchmark scripts: percentiles, load average, CPU accounting
-// from /proc (machine, a child process, this process).
-'use strict';
-const { execFileSync } = require('node:child_process');
-const fs = require('node:fs');
-const os = require('node:os');
-
-/** The p-th percentile (0..100) of an ascending array, nearest rank; NaN when empty. */
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
-}
-
-/** `uptime`'s line, e.g. "23:25:20 up 1:06, 0 user, load average: 8.66, 9.31, 5.79". */
-function uptimeLine() {
-  try {
-    return execFileSync('uptime', { encoding: 'utf8' }).trim().replace(/\s+/g, ' ');
-  } catch {
-    return `load average: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}`;
-  }
-}
+// CPU accounting for the benchmark scripts, from /proc: the whole machine, a child process, this
+// process; and the load average.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 
 /** The 1-minute load average. */
-function load1() {
+export function load1(): number {
   return os.loadavg()[0];
 }
 
-let clkTck;
-function clockTicks() {
+let clkTck: number | undefined;
+function clockTicks(): number {
   if (clkTck === undefined) {
     try {
       clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -39,7 +22,7 @@ function clockTicks() {
 }
 
 /** CPU seconds (user + system) a process has used so far; undefined if it is gone. */
-function processCpuSeconds(pid) {
+export function processCpuSeconds(pid: number): number | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may contain spaces) start after the last ')'.
@@ -50,8 +33,13 @@ function processCpuSeconds(pid) {
   }
 }
 
+interface MachineCpu {
+  busy: number;
+  total: number;
+}
+
 /** Machine-wide CPU counters: busy and total jiffies over all cores. */
-function machineCpu() {
+function machineCpu(): MachineCpu | undefined {
   try {
     const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
     const v = line.trim().split(/\s+/).slice(1).map(Number);
@@ -63,38 +51,46 @@ function machineCpu() {
   }
 }
 
+/** CPU use over a measured period: the machine in % of all cores, the processes in % of one core. */
+export type CpuUse<Name extends string> = { machineBusyPct: number; selfPct: number } & Record<`${Name}Pct`, number>;
+
 /**
  * Samples CPU use between start() and stop(): the whole machine (% of all cores), this process and
  * the processes given by pid (each in % of one core).
  */
-class CpuMeter {
-  constructor(pids = {}) {
-    this.pids = pids;
-  }
+export class CpuMeter<Name extends string> {
+  private t0 = 0n;
+  private machine0: MachineCpu | undefined;
+  private self0: NodeJS.CpuUsage | undefined;
+  private proc0 = new Map<Name, number | undefined>();
 
-  start() {
+  constructor(private readonly pids: Record<Name, number>) {}
+
+  start(): this {
     this.t0 = process.hrtime.bigint();
     this.machine0 = machineCpu();
     this.self0 = process.cpuUsage();
-    this.proc0 = Object.fromEntries(Object.entries(this.pids).map(([name, pid]) => [name, processCpuSeconds(pid)]));
+    this.proc0 = new Map(this.entries().map(([name, pid]) => [name, processCpuSeconds(pid)]));
     return this;
   }
 
-  stop() {
+  stop(): CpuUse<Name> {
     const seconds = Number(process.hrtime.bigint() - this.t0) / 1e9;
     const machine1 = machineCpu();
     const self = process.cpuUsage(this.self0);
-    const out = {
+    const out: Record<string, number> = {
       machineBusyPct: this.machine0 && machine1 ? (100 * (machine1.busy - this.machine0.busy)) / Math.max(1, machine1.total - this.machine0.total) : NaN,
       selfPct: (100 * (self.user + self.system)) / 1e6 / seconds,
     };
-    for (const [name, pid] of Object.entries(this.pids)) {
+    for (const [name, pid] of this.entries()) {
       const after = processCpuSeconds(pid);
-      const before = this.proc0[name];
+      const before = this.proc0.get(name);
       out[`${name}Pct`] = after === undefined || before === undefined ? NaN : (100 * (after - before)) / seconds;
     }
-    return out;
+    return out as CpuUse<Name>;
+  }
+
+  private entries(): [Name, number][] {
+    return Object.entries(this.pids) as [Name, number][];
   }
 }
-
-module.exports = { percentile, uptimeLine, load1, CpuMeter, processCpuSeconds };

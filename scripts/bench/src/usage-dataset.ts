@@ -1,4 +1,4 @@
-// The synthetic usage data set of scripts/load-usage.js and scripts/bench-query.js: its meters, and the
+// The synthetic usage data set of load-usage and bench-query: its meters, and the
 // SQL that generates its raw events inside ClickHouse from numbers() and derives the aggregator's
 // meter_usage rows from them. Every value reaches ClickHouse as a bound parameter.
 //
@@ -10,10 +10,18 @@
 // topics alike), `events` offsets numbered in n order within each partition. The statements generate
 // the events of a range of customers [c_lo, c_lo + c_cnt) in (customer, k) order, which is the events
 // table's sort order; the data set does not depend on how it is cut into ranges.
-'use strict';
+import { aggregationOf, type AggregationType } from '@meterstream/domain';
 
-/** The five meters, one per aggregation; `index` is the generator's meter number. */
-const METERS = [
+/** A meter of the data set; `index` is the generator's meter number. */
+export interface DatasetMeter {
+  index: number;
+  id: string;
+  event_name: string;
+  aggregation: { type: AggregationType; key?: string };
+}
+
+/** The five meters, one per aggregation. */
+export const METERS: readonly DatasetMeter[] = [
   { index: 0, id: 'mtr_api_calls', event_name: 'api_request', aggregation: { type: 'count' } },
   { index: 1, id: 'mtr_tokens', event_name: 'llm_completion', aggregation: { type: 'sum', key: 'tokens' } },
   { index: 2, id: 'mtr_active_users', event_name: 'user_active', aggregation: { type: 'unique_count', key: 'user_id' } },
@@ -21,16 +29,16 @@ const METERS = [
   { index: 4, id: 'mtr_seats', event_name: 'seat_count', aggregation: { type: 'last', key: 'seats' } },
 ];
 
-const PARTITIONS = 3;
+export const PARTITIONS = 3;
 const EVENTS_TOPIC = 'bench.events';
 const METER_TOPIC_PREFIX = 'bench.meter.';
 const ENDPOINTS = ['/v1/chat', '/v1/embed', '/v1/complete', '/v1/moderate'];
 const MODELS = ['model-large', 'model-medium', 'model-small'];
 
-const customerId = (c) => `cus_${String(c).padStart(5, '0')}`;
+export const customerId = (c: number): string => `cus_${String(c).padStart(5, '0')}`;
 
 /** Month [start, end) in epoch ms, from "YYYY-MM". */
-function monthRange(month) {
+export function monthRange(month: string): { start: number; end: number } {
   const m = /^(\d{4})-(\d{2})$/.exec(month);
   if (!m) throw new Error(`--month must be YYYY-MM, got ${month}`);
   const start = Date.UTC(Number(m[1]), Number(m[2]) - 1, 1);
@@ -42,7 +50,7 @@ function monthRange(month) {
  * Parameters of the generator for the data set: `events` in total over `customers`, in `month`.
  * `c_lo`/`c_cnt` (the customers of a chunk) are added per statement.
  */
-function datasetParams({ events, customers, month }) {
+export function datasetParams({ events, customers, month }: { events: number; customers: number; month: string }) {
   const { start, end } = monthRange(month);
   const perCustomer = Math.ceil(events / customers);
   return {
@@ -66,7 +74,7 @@ const CUSTOMER_ID = `concat('cus_', leftPad(toString(c), 5, '0'))`;
  * The events of customers [c_lo, c_lo + c_cnt), with every column of the events table, plus the generator's own columns:
  * m (meter number), c (customer number), v (the metered value, Decimal(38, 12)), user_key.
  */
-const GENERATOR = `
+export const GENERATOR = `
 SELECT
     {c_lo:UInt64} + intDiv(number, {per_customer:UInt64}) AS c,
     number % {per_customer:UInt64} AS k,
@@ -104,18 +112,18 @@ const EVENT_COLUMNS = 'event_id, customer_id, event_name, timestamp, metadata, i
  * optimize_on_insert = 0: event ids are unique by construction, so the ReplacingMergeTree has nothing
  * to replace within a block, and skipping that pass halves the insert time.
  */
-const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS})
+export const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS})
 SELECT ${EVENT_COLUMNS} FROM (${GENERATOR})
 SETTINGS max_insert_threads = 2, optimize_on_insert = 0`;
 
-/** A meter's value column from its events, as window-accumulator.ts folds it (SQL over v). */
-const VALUE_SQL = {
-  count: 'toDecimal128(count(), 12)',
-  sum: 'sum(v)',
-  max: 'max(v)',
-  last: 'argMax(v, (timestamp, event_id))',
-  unique_count: 'toDecimal128(0, 12)',
-};
+/**
+ * A meter's value column from its events: each event is a partial of one record (the shape of a
+ * meter_usage row), merged by the aggregation's own rule (@meterstream/domain), as the aggregator's fold
+ * would produce it. unique_count partials keep value 0 (their keys are in unique_keys).
+ */
+function valueSql(type: AggregationType): string {
+  return type === 'unique_count' ? 'toDecimal128(0, 12)' : `toDecimal128(${aggregationOf(type).mergeSql}, 12)`;
+}
 
 /**
  * The aggregator's rows for `meter`'s events of customers [c_lo, c_lo + c_cnt): one row per (meter,
@@ -127,7 +135,7 @@ const VALUE_SQL = {
  * Grouped by numbers (customer number, window); the ids are formatted afterwards. Only the SQL
  * expressions depend on the meter; its number and every value are parameters.
  */
-function usageInsert(meter) {
+export function usageInsert(meter: DatasetMeter): string {
   const type = meter.aggregation.type;
   return `INSERT INTO meter_usage (meter_id, customer_id, window_start, window_end, record_count, value,
     last_timestamp, last_event_id, unique_keys, source_topic, source_partition, source_end_offset)
@@ -136,7 +144,7 @@ SELECT
     ${CUSTOMER_ID} AS customer_id,
     w AS window_start,
     w + toIntervalMinute(1) AS window_end,
-    record_count, value, latest.1 AS last_timestamp, latest.2 AS last_event_id, unique_keys,
+    n_records AS record_count, merged_value AS value, latest.1 AS last_timestamp, latest.2 AS last_event_id, merged_keys AS unique_keys,
     concat({meter_topic_prefix:String}, meter_id) AS source_topic,
     toUInt32(c % ${PARTITIONS}) AS source_partition,
     {end_offsets:Array(UInt64)}[{meter:UInt8} * ${PARTITIONS} + source_partition + 1] AS source_end_offset
@@ -144,55 +152,45 @@ FROM
 (
     SELECT
         c,
-        toDateTime64(toStartOfMinute(timestamp), 3, 'UTC') AS w,
-        count() AS record_count,
-        ${VALUE_SQL[type]} AS value,
-        max((timestamp, event_id)) AS latest,
-        ${type === 'unique_count' ? 'groupUniqArray(user_key)' : 'CAST([] AS Array(String))'} AS unique_keys
-    FROM (${GENERATOR})
-    WHERE m = {meter:UInt8}
+        toDateTime64(toStartOfMinute(one.last_timestamp), 3, 'UTC') AS w,
+        count() AS n_records,
+        ${valueSql(type)} AS merged_value,
+        max((one.last_timestamp, one.last_event_id)) AS latest,
+        ${type === 'unique_count' ? 'groupUniqArrayArray(one.unique_keys)' : 'CAST([] AS Array(String))'} AS merged_keys
+    FROM (
+        SELECT c, toUInt64(1) AS record_count, v AS value, timestamp AS last_timestamp, event_id AS last_event_id, [user_key] AS unique_keys
+        FROM (${GENERATOR})
+        WHERE m = {meter:UInt8}
+    ) AS one
     GROUP BY c, w
 )
 SETTINGS max_insert_threads = 2`;
 }
 
 /** Records per (meter, meter-topic partition) in the whole data set: the partitions' end offsets. */
-const RECORDS_PER_PARTITION = `SELECT m, toUInt32(c % ${PARTITIONS}) AS partition, toString(count()) AS records
+export const RECORDS_PER_PARTITION = `SELECT m, toUInt32(c % ${PARTITIONS}) AS partition, toString(count()) AS records
 FROM (${GENERATOR}) GROUP BY m, partition ORDER BY m, partition`;
 
 /** End offset per "meter_id/partition" so far (the aggregator's resume position, usageProgressQuery). */
-const USAGE_PROGRESS = `SELECT meter_id, source_partition AS partition, toString(max(source_end_offset)) AS end_offset
+export const USAGE_PROGRESS = `SELECT meter_id, source_partition AS partition, toString(max(source_end_offset)) AS end_offset
 FROM meter_usage GROUP BY meter_id, source_partition`;
 
 /**
  * A meter's merged value for one customer over [start, end) computed from the raw events (the check
  * of the derived meter_usage rows against the events they came from).
  */
-function rawUsageQuery(meter) {
+export function rawUsageQuery(meter: DatasetMeter): string {
   const key = meter.aggregation.key;
   const value = key ? `toDecimal128(JSONExtractRaw(metadata, {key:String}), 12)` : '';
-  const expression = {
+  const expressions: Record<AggregationType, string> = {
     count: 'toString(count())',
     sum: `toString(sum(${value}))`,
     max: `toString(max(${value}))`,
     last: `toString(argMax(${value}, (timestamp, event_id)))`,
     unique_count: 'toString(uniqExact(JSONExtractString(metadata, {key:String})))',
-  }[meter.aggregation.type];
-  return `SELECT ${expression} AS total, toString(count()) AS records FROM events
+  };
+  return `SELECT ${expressions[meter.aggregation.type]} AS total, toString(count()) AS records FROM events
 WHERE customer_id = {customer_id:String} AND event_name = {event_name:String}
   AND timestamp >= {start:DateTime64(3, 'UTC')} AND timestamp < {end:DateTime64(3, 'UTC')}`;
 }
 
-module.exports = {
-  METERS,
-  PARTITIONS,
-  customerId,
-  monthRange,
-  datasetParams,
-  GENERATOR,
-  INSERT_EVENTS,
-  usageInsert,
-  USAGE_PROGRESS,
-  RECORDS_PER_PARTITION,
-  rawUsageQuery,
-};

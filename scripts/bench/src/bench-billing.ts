@@ -1,0 +1,142 @@
+// Billing benchmark: how long closing N subscriptions' periods takes (target: 10,000 in under 30 s).
+//   node scripts/bench-billing.js [--subscriptions 10000]
+// Loads N customers' usage for 3 meters into an embedded ClickHouse of its own (generated inside
+// ClickHouse), seeds N subscriptions with one due period each, and times one billing run: usage
+// queries, pricing, Avro encoding, Kafka transactions and the ClickHouse copy. Writes the figures to
+// docs/benchmarks.md between the bench-billing markers. Needs the local stack (npm run stack:up) and a
+// build (npx tsc -b).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Billing } from '@meterstream/billing';
+import { connectPlatform, createLogger, loadConfig, openWarehouse } from '@meterstream/common';
+import { DOC, printUsage, runMain } from './report';
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+
+/** The usage rows: N customers × 3 meters × 60 one-minute windows, generated inside ClickHouse. */
+const INSERT_USAGE = `INSERT INTO meter_usage (meter_id, customer_id, window_start, window_end, record_count, value, last_timestamp, last_event_id, unique_keys, source_topic, source_partition, source_end_offset)
+     SELECT ['mtr_calls', 'mtr_tokens', 'mtr_users'][(number % 3) + 1], concat('cus_', toString(intDiv(number, 3) % {n:UInt32})),
+       toDateTime64({start:UInt32} + (intDiv(number, 3 * {n:UInt32}) * 60), 3, 'UTC'), toDateTime64({start:UInt32} + (intDiv(number, 3 * {n:UInt32}) * 60) + 60, 3, 'UTC'),
+       1 + number % 7, toDecimal128(number % 1000, 12) / 7, toDateTime64({start:UInt32}, 3, 'UTC'), toString(number),
+       [concat('u', toString(number % 13))], 'bench', 0, number + 1
+     FROM numbers({rows:UInt64})`;
+
+/** A catalog of one daily product with three priced meters and `n` subscriptions whose first period is due. */
+function benchCatalog(n: number, anchor: number): object {
+  const meters = [
+    { id: 'mtr_calls', name: 'Calls', event_name: 'api_request', aggregation: { type: 'count' }, measurement_unit: 'calls' },
+    { id: 'mtr_tokens', name: 'Tokens', event_name: 'llm', aggregation: { type: 'sum', key: 'tokens' }, measurement_unit: 'tokens' },
+    { id: 'mtr_users', name: 'Users', event_name: 'api_request', aggregation: { type: 'unique_count', key: 'user_id' }, measurement_unit: 'users' },
+  ];
+  return {
+    meters,
+    products: [
+      {
+        product_id: 'prod_bench',
+        name: 'Bench',
+        price: {
+          type: 'usage_based_price',
+          currency: 'USD',
+          fixed_price: 1000,
+          payment_frequency_interval: 'Day',
+          payment_frequency_count: 1,
+          meters: [
+            { meter_id: 'mtr_calls', price_per_unit: '0.5', free_threshold: '100' },
+            { meter_id: 'mtr_tokens', price_per_unit: '0.000123456789', free_threshold: '1000' },
+            { meter_id: 'mtr_users', price_per_unit: '150', free_threshold: '2', model: 'graduated', tiers: [{ up_to: '10', price_per_unit: '150' }, { up_to: null, price_per_unit: '90' }] },
+          ],
+        },
+      },
+    ],
+    customers: [],
+    subscriptions: Array.from({ length: n }, (_, i) => ({ subscription_id: `sub_${i}`, customer_id: `cus_${i}`, product_id: 'prod_bench', start: new Date(anchor).toISOString(), status: 'active' })),
+  };
+}
+
+/** Replaces the text from the start to the end marker (both included), or appends the section. */
+function writeSection(section: string): void {
+  const markers = /<!-- bench-billing:start -->[\s\S]*<!-- bench-billing:end -->/;
+  let text = fs.existsSync(DOC) ? fs.readFileSync(DOC, 'utf8') : '# Benchmarks\n';
+  text = markers.test(text) ? text.replace(markers, section) : `${text.trimEnd()}\n\n${section}\n`;
+  fs.writeFileSync(DOC, text);
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) printUsage(__filename);
+  const N = arg('subscriptions', 10000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meterstream-bench-billing-'));
+  const runId = `benchbill${Date.now().toString(36)}`;
+  const T = Math.floor(Date.now() / 60000) * 60000;
+  const anchor = T - 86400000 - 3600000; // one daily period, ended an hour ago
+  fs.writeFileSync(path.join(dir, 'catalog.json'), JSON.stringify(benchCatalog(N, anchor)));
+  const config = loadConfig({
+    ...process.env,
+    TOPIC_PREFIX: `${runId}.`,
+    CATALOG_FILE: path.join(dir, 'catalog.json'),
+    CLICKHOUSE_DATA_DIR: path.join(dir, 'clickhouse'),
+    BILLING_GRACE_SECONDS: '0',
+    LOG_LEVEL: 'warn',
+  });
+  const logger = createLogger('warn', 'bench-billing');
+  const warehouse = await openWarehouse(config);
+  const t0 = Date.now();
+  await warehouse.command(INSERT_USAGE, { n: N, start: Math.floor((anchor + 60000) / 1000), rows: N * 3 * 60 });
+  const loadMs = Date.now() - t0;
+  const platform = await connectPlatform(config, logger, 'bench-billing');
+  const billing = new Billing({
+    config,
+    kafka: platform.kafka,
+    codec: platform.codec,
+    topics: platform.topics,
+    warehouse,
+    catalog: platform.catalog.store,
+    logger,
+    transactionalId: `${runId}.billing`,
+    routerGroupId: `${runId}.meter-router`,
+  });
+  await billing.start({ schedule: false });
+  const rss0 = process.memoryUsage().rss;
+  const started = Date.now();
+  const invoices = await billing.tick();
+  const seconds = (Date.now() - started) / 1000;
+  const rss = process.memoryUsage().rss;
+  await billing.stop();
+  await platform.stop();
+  await warehouse.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
+  const sample = invoices[0];
+  const table = [
+    '| subscriptions | invoices issued | close time | invoices/s | usage rows | RSS before → after |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${N.toLocaleString('en')} | ${invoices.length.toLocaleString('en')} | ${seconds.toFixed(1)} s | ${Math.round(invoices.length / seconds).toLocaleString('en')} | ${(N * 180).toLocaleString('en')} (loaded in ${(loadMs / 1000).toFixed(1)} s) | ${Math.round(rss0 / 1048576)} → ${Math.round(rss / 1048576)} MiB |`,
+  ].join('\n');
+  const section = `<!-- bench-billing:start -->
+## Billing: closing periods
+
+${table}
+
+One run of \`node scripts/bench-billing.js --subscriptions ${N}\` on ${new Date().toISOString().slice(0, 10)}, load average ${load} (1, 5, 15 min).
+Each subscription has one due daily period and three priced meters (count, sum with a 12-decimal price, graduated unique count);
+a run reads the usage in one ClickHouse query per 2,000 customers, prices every line exactly, and emits the invoices to
+Kafka in transactions of 200, then copies them to ClickHouse. Target: 10,000 subscriptions in under 30 s.
+Sample invoice total: ${sample ? `${sample.total} ${sample.currency} cents` : 'none'}.
+<!-- bench-billing:end -->`;
+  writeSection(section);
+  console.log(table);
+  console.log(`load average ${load}`);
+  if (invoices.length !== N) {
+    console.error(`expected ${N} invoices, got ${invoices.length}`);
+    process.exitCode = 1;
+  }
+}
+
+runMain('bench-billing', main);
