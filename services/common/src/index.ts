@@ -16,3 +16,5 @@ export * from './kafka/dlq';
 export * from './queries/usage-queries';
 export * from './runtime/platform';
 export * from './queries/event-queries';
+export * from './kafka/topic-reader';
+export * from './names';
