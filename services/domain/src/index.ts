@@ -12,3 +12,8 @@ export * from './model/api-key';
 export * from './filter/filter-evaluator';
 export * from './filter/filter-validator';
 export * from './meter-input';
+export * from './routing/dlq-codes';
+export * from './routing/dedup-window';
+export * from './routing/meter-index';
+export * from './routing/record-extractor';
+export * from './routing/route-decision';
