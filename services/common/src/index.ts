@@ -18,3 +18,4 @@ export * from './runtime/platform';
 export * from './queries/event-queries';
 export * from './kafka/topic-reader';
 export * from './names';
+export * from './queries/billing-queries';

@@ -17,3 +17,6 @@ export * from './routing/dedup-window';
 export * from './routing/meter-index';
 export * from './routing/record-extractor';
 export * from './routing/route-decision';
+export * from './billing/invoice-ledger';
+export * from './billing/period-closing';
+export * from './billing/late-usage';
