@@ -163,7 +163,7 @@ export class MeterRouter {
           const topic = topics.meter(record.meter_id);
           push(topic, { key: event.customer_id, value: (await encoderFor(topic))(record) });
         }
-      }
+      } // else a repeat: counted already, dropped
       chunk.lastOffset = message.offset;
       // Cap each transaction: a fetched batch can fan out to more than a broker accepts in one
       // request, or take longer than the session and transaction timeouts.
