@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel, Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { EmbeddedWarehouse } from '@meterstream/common';
+import { EmbeddedWarehouse, pipelineNames } from '@meterstream/common';
 import { CATALOG_KINDS } from '@meterstream/domain';
 import { ChildService } from '../support/child-service';
 import { eventually } from '../support/pipeline';
@@ -56,9 +56,7 @@ const REGISTRY_URL = process.env.SCHEMA_REGISTRY_URL;
 const PREFIX = `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}.aggfault.`;
 const TOPIC_EVENTS = `${PREFIX}events`;
 const METER_TOPICS = Object.values(FAULT_METERS).map((id) => `${PREFIX}meter.${id}`);
-const ROUTER_GROUP = `${PREFIX}meter-router`;
-const USAGE_GROUP = `${PREFIX}aggregator`;
-const RAW_GROUP = `${PREFIX}raw-event-sink`;
+const { routerGroup: ROUTER_GROUP, aggregatorGroup: USAGE_GROUP, rawEventSinkGroup: RAW_GROUP } = pipelineNames(PREFIX);
 
 /** How partials merge per aggregation (README "Querying ClickHouse"), written out here on purpose. */
 const MERGE: Record<FaultMeter, string> = {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { pipelineNames } from '@meterstream/common';
 import type { MeterRecord, UsageEvent } from '@meterstream/domain';
 import { ChildService } from '../support/child-service';
 import { eventually } from '../support/pipeline';
@@ -27,7 +28,7 @@ const CALLS_METER = 'mtr_crash_calls';
 const TOKENS_METER = 'mtr_crash_tokens';
 const TOPIC_CALLS = `${PREFIX}meter.${CALLS_METER}`;
 const TOPIC_TOKENS = `${PREFIX}meter.${TOKENS_METER}`;
-const ROUTER_GROUP = `${PREFIX}meter-router`;
+const ROUTER_GROUP = pipelineNames(PREFIX).routerGroup;
 
 const CATALOG = {
   meters: [

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { AvroCodec, createLogger } from '@meterstream/common';
+import { AvroCodec, createLogger, pipelineNames } from '@meterstream/common';
 import { type UsageEvent } from '@meterstream/domain';
 import { startStandalone } from '@meterstream/standalone';
 import { eventually, getJson, groupCaughtUp, postJson, testConfig } from '../support/pipeline';
@@ -56,7 +56,7 @@ describe('event id deduplication', () => {
       await produceDirect(events(0, 30)); // 30 more repeats, straight to Kafka
       // 150 distinct ids × 1.5 tokens
       await eventually(async () => ((await tokens(app.url)) === '225' ? true : undefined), 60000, 'tokens 225');
-      await groupCaughtUp(config, `${prefix}meter-router`, `${prefix}events`);
+      await groupCaughtUp(config, pipelineNames(prefix).routerGroup, `${prefix}events`);
     } finally {
       await app.stop();
     }
@@ -66,7 +66,7 @@ describe('event id deduplication', () => {
       await produceDirect(events(100, 60)); // 50 repeats of ids routed before the restart, 10 new
       await postJson(`${app.url}/events/ingest`, { events: events(0, 10) }, adminKey); // 10 more repeats
       await eventually(async () => ((await tokens(app.url)) === '240' ? true : undefined), 60000, 'tokens 240');
-      await groupCaughtUp(config, `${prefix}meter-router`, `${prefix}events`);
+      await groupCaughtUp(config, pipelineNames(prefix).routerGroup, `${prefix}events`);
       await new Promise((r) => setTimeout(r, 1500)); // a late double would have landed by now
       expect(await tokens(app.url)).toBe('240');
     } finally {

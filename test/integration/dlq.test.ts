@@ -3,7 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, Partitioners, type Admin } from 'kafkajs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { DLQ_HEADERS } from '@meterstream/common';
+import { DLQ_HEADERS, pipelineNames } from '@meterstream/common';
 import { type UsageEvent } from '@meterstream/domain';
 import { REPO_ROOT, eventually, getJson, postJson, startTestPipeline } from '../support/pipeline';
 import { readTopic, type ReadRecord } from '../support/topic-reader';
@@ -39,7 +39,7 @@ describe('events dead-letter queue', () => {
   /** True once the router's committed offsets reached the end of every partition of `events`. */
   const routerCaughtUp = async () => {
     const ends = await admin.fetchTopicOffsets(eventsTopic);
-    const [committed] = await admin.fetchOffsets({ groupId: `${app.config.kafka.topicPrefix}meter-router`, topics: [eventsTopic] });
+    const [committed] = await admin.fetchOffsets({ groupId: pipelineNames(app.config.kafka.topicPrefix).routerGroup, topics: [eventsTopic] });
     const done = ends.every((end) => end.high === end.low || committed.partitions.find((p) => p.partition === end.partition)?.offset === end.high);
     return done ? true : undefined;
   };

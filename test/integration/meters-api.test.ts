@@ -1,4 +1,5 @@
 import DodoPayments from 'dodopayments';
+import { pipelineNames } from '@meterstream/common';
 import { eventually, getJson, groupCaughtUp, postJson, startTestPipeline } from '../support/pipeline';
 
 // The official dodopayments SDK, pointed at the gateway, drives the meters API; a meter created while
@@ -100,7 +101,7 @@ describe('meters API (dodopayments SDK)', () => {
     expect((await send(0, 50)).body.ingested_count).toBe(50);
     // These 50 are routed before the meter exists, so they must not count.
     const prefix = app.config.kafka.topicPrefix;
-    await groupCaughtUp(app.config, `${prefix}meter-router`, `${prefix}events`);
+    await groupCaughtUp(app.config, pipelineNames(prefix).routerGroup, `${prefix}events`);
 
     const meter = await client.meters.create({
       name: 'EU upload bytes',

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Billing } from '@meterstream/billing';
-import { connectPlatform, createLogger, loadConfig, openWarehouse } from '@meterstream/common';
+import { connectPlatform, createLogger, loadConfig, openWarehouse, pipelineNames } from '@meterstream/common';
 import { DOC, printUsage, runMain } from './report';
 
 const arg = (name: string, fallback: number): number => {
@@ -95,8 +95,8 @@ async function main(): Promise<void> {
     warehouse,
     catalog: platform.catalog.store,
     logger,
-    transactionalId: `${runId}.billing`,
-    routerGroupId: `${runId}.meter-router`,
+    transactionalId: pipelineNames(`${runId}.`).billingTransactionalId,
+    routerGroupId: pipelineNames(`${runId}.`).routerGroup,
   });
   await billing.start({ schedule: false });
   const rss0 = process.memoryUsage().rss;

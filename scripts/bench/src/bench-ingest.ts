@@ -39,7 +39,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '@meterstream/common';
+import { loadConfig, pipelineNames } from '@meterstream/common';
 import { Kafka, logLevel } from 'kafkajs';
 import { CpuMeter, load1, type CpuUse } from './bench-stats';
 import { runHttpScenario } from './http-load';
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
       const before = await highWatermarkSum(admin, eventsTopic);
       let acknowledged = 0;
       for (const [batch, connections] of args.scenarios) {
-        const settle: Settle = consumes ? await waitCaughtUp(admin, `${prefix}meter-router`, eventsTopic, args.settleS) : { seconds: 0, caughtUp: undefined };
+        const settle: Settle = consumes ? await waitCaughtUp(admin, pipelineNames(prefix).routerGroup, eventsTopic, args.settleS) : { seconds: 0, caughtUp: undefined };
         if (settle.caughtUp !== undefined) log(`router caught up: ${settle.caughtUp} after ${settle.seconds.toFixed(1)} s`);
         log(`${mode} ${batch} × ${connections}: ${args.warmupS} s warm-up + ${args.durationS} s`);
         const cpu = new CpuMeter({ pipeline: pipeline.child.pid ?? 0 });

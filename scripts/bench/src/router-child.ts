@@ -2,7 +2,7 @@
 // connectPlatform and a MeterRouter, like services/meter-router/src/main.ts, and reports to the parent
 // over IPC. It observes the router from outside: its consumer's instrumentation events and its
 // producers' transactions.
-import { connectPlatform, createLogger, loadConfig } from '@meterstream/common';
+import { connectPlatform, createLogger, loadConfig, pipelineNames } from '@meterstream/common';
 import { MeterRouter } from '@meterstream/meter-router';
 import type { Consumer, ConsumerConfig, Kafka, Producer, ProducerConfig, Transaction } from 'kafkajs';
 
@@ -148,7 +148,7 @@ async function runChild(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel, 'bench-router-child');
   const platform = await connectPlatform(config, logger, 'meter-router');
-  const groupId = `${config.kafka.topicPrefix}meter-router`;
+  const groupId = pipelineNames(config.kafka.topicPrefix).routerGroup;
 
   const stats: BatchStats = {
     starts: 0,

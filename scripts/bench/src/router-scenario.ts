@@ -5,7 +5,7 @@ import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Topics, connectPlatform, createKafka, loadConfig, type Logger, type MeterstreamConfig } from '@meterstream/common';
+import { Topics, connectPlatform, createKafka, loadConfig, pipelineNames, type Logger, type MeterstreamConfig } from '@meterstream/common';
 import { ConfigResourceTypes, Partitioners, type Admin, type Kafka, type Message } from 'kafkajs';
 import { deleteRunTopics, highWatermarks } from './kafka-admin';
 import { prng } from './prng';
@@ -187,7 +187,7 @@ async function routeAll(scenario: ScenarioSetup, admin: Admin, ends: Map<number,
   try {
     const starting = await nextMessage('starting');
     const deadline = Date.now() + timeoutMs;
-    const groupId = `${scenario.prefix}meter-router`;
+    const groupId = pipelineNames(scenario.prefix).routerGroup;
     let doneAt: number;
     let lastMove = Date.now();
     for (;;) {

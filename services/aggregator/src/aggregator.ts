@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { eventsProgressQuery, usageProgressQuery, type AvroCodec, type Logger, type MeterstreamConfig, type Topics, type Warehouse } from '@meterstream/common';
+import { eventsProgressQuery, pipelineNames, SINK_NAMES, usageProgressQuery, type AvroCodec, type Logger, type MeterstreamConfig, type Topics, type Warehouse } from '@meterstream/common';
 import type { CatalogView } from '@meterstream/domain';
 import { DurableSink } from './durable-sink';
 import { EVENTS_TABLE, RawEventBuffer } from './raw-event-sink';
@@ -28,6 +28,7 @@ export class Aggregator {
     const { config, kafka, codec, topics, warehouse, catalog, logger } = deps;
     const meterTopics = () => catalog.list('meters').map((m) => topics.meter(m.id));
     const windowMs = config.aggregator.windowSeconds * 1000;
+    const names = pipelineNames(config.kafka.topicPrefix);
     const common = {
       kafka,
       warehouse,
@@ -36,9 +37,9 @@ export class Aggregator {
     };
     this.usage = new DurableSink({
       ...common,
-      name: 'usage',
-      logger: logger.child({ sink: 'usage' }),
-      groupId: `${config.kafka.topicPrefix}aggregator`,
+      name: SINK_NAMES.usage,
+      logger: logger.child({ sink: SINK_NAMES.usage }),
+      groupId: names.aggregatorGroup,
       topics: meterTopics(),
       table: USAGE_TABLE,
       progressQuery: usageProgressQuery,
@@ -46,9 +47,9 @@ export class Aggregator {
     });
     this.rawEvents = new DurableSink({
       ...common,
-      name: 'raw-events',
-      logger: logger.child({ sink: 'raw-events' }),
-      groupId: `${config.kafka.topicPrefix}raw-event-sink`,
+      name: SINK_NAMES.rawEvents,
+      logger: logger.child({ sink: SINK_NAMES.rawEvents }),
+      groupId: names.rawEventSinkGroup,
       topics: [topics.events],
       table: EVENTS_TABLE,
       progressQuery: eventsProgressQuery,

@@ -1,23 +1,12 @@
 import { connectPlatform, openWarehouse, runService } from '@meterstream/common';
-import { Billing } from './billing';
+import { createBilling } from './billing';
 
 // Distributed mode: the billing service closes due periods every BILLING_TICK_MS.
 // `main.js run-once` closes what is due now, prints the invoices and exits.
 runService('billing', async (config, logger) => {
   const warehouse = await openWarehouse(config);
   const platform = await connectPlatform(config, logger, 'billing');
-  const { kafka, codec, topics, catalog } = platform;
-  const billing = new Billing({
-    config,
-    kafka,
-    codec,
-    topics,
-    warehouse,
-    catalog: catalog.store,
-    logger,
-    transactionalId: `${config.kafka.topicPrefix}billing`,
-    routerGroupId: `${config.kafka.topicPrefix}meter-router`,
-  });
+  const billing = createBilling(config, platform, warehouse, logger);
   const once = process.argv[2] === 'run-once';
   await billing.start({ schedule: !once });
   const stop = async () => {

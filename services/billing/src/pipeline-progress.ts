@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import { sinkProgressQuery, type Topics, type Warehouse } from '@meterstream/common';
+import { sinkProgressQuery, SINK_NAMES, type Topics, type Warehouse } from '@meterstream/common';
 import type { CatalogView } from '@meterstream/domain';
 
 /**
@@ -44,7 +44,7 @@ export class PipelineProgress {
 
   private async aggregatorPast(topics: string[], ends: Map<string, bigint>): Promise<boolean> {
     if (ends.size === 0) return true;
-    const { query, params } = sinkProgressQuery('usage', topics);
+    const { query, params } = sinkProgressQuery(SINK_NAMES.usage, topics);
     const rows = await this.warehouse.query<{ topic: string; partition: number; durable: string }>(query, params);
     const durable = new Map(rows.map((r) => [`${r.topic}\u0000${Number(r.partition)}`, BigInt(r.durable)]));
     return [...ends].every(([key, end]) => (durable.get(key) ?? 0n) >= end);

@@ -21,3 +21,6 @@ export * from './queries/progress-queries';
 export * from './readers/usage-reader';
 export * from './readers/event-reader';
 export * from './readers/invoice-reader';
+export * from './kafka/topic-reader';
+export * from './names';
+export * from './queries/billing-queries';

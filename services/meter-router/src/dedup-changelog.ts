@@ -1,6 +1,6 @@
 import type { Kafka, Producer } from 'kafkajs';
-import type { Logger } from '@meterstream/common';
-import { DedupWindow } from './dedup-window';
+import { readToEnd, type Logger } from '@meterstream/common';
+import { DedupWindow } from '@meterstream/domain';
 
 /** Key of the restore sentinel; never an event id (event ids are non-empty text without NUL). */
 export const SENTINEL_KEY = '\u0000restore';
@@ -35,35 +35,18 @@ export async function restoreDedupWindow(
   const window = new DedupWindow(windowMs);
   const now = Date.now();
   const started = now;
-  const consumer = kafka.consumer({
-    groupId: `${topic}.restore.${partition}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`,
-    readUncommitted: false,
-    maxWaitTimeInMs: 100,
+  await readToEnd(kafka, {
+    topic,
+    ends: new Map([[partition, sentinel + 1n]]),
+    purpose: `restore.${partition}`,
     maxBytesPerPartition: 8 * 1024 * 1024,
+    eachMessage: (message) => {
+      const key = message.key?.toString();
+      if (!key || key === SENTINEL_KEY || !message.value) return;
+      const timestamp = Number(message.value.toString());
+      if (!window.isTooOld(timestamp, now)) window.add(key, timestamp);
+    },
   });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      consumer
-        .run({
-          eachBatch: async ({ batch }) => {
-            if (batch.partition !== partition) return;
-            for (const message of batch.messages) {
-              const key = message.key?.toString();
-              if (key && key !== SENTINEL_KEY && message.value) {
-                const timestamp = Number(message.value.toString());
-                if (!window.isTooOld(timestamp, now)) window.add(key, timestamp);
-              }
-              if (BigInt(message.offset) >= sentinel) resolve();
-            }
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
   logger.info({ partition, ids: window.size, ms: Date.now() - started }, 'deduplication window restored');
   return window;
 }

@@ -1,6 +1,12 @@
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, Partitioners, type IHeaders, type Message } from 'kafkajs';
-import { ConfigError, DLQ_HEADERS, loadConfig, Topics, type MeterstreamConfig } from '@meterstream/common';
+import { ConfigError, DLQ_HEADERS, loadConfig, readToEnd, Topics, type MeterstreamConfig } from '@meterstream/common';
+import { DLQ_CODES } from '@meterstream/domain';
+
+/** The codes, one per line with their meaning, for --help. */
+const CODES_HELP = Object.entries(DLQ_CODES)
+  .map(([code, meaning]) => `  ${code.padEnd(27)}${meaning}`)
+  .join('\n');
 
 export const USAGE = `Usage: node scripts/dlq.js <list|replay> [options]
 
@@ -16,11 +22,13 @@ Commands:
            record that reached the DLQ more than once (rejected by several meters) is replayed once.
 
 Options:
-  --code CODE   Only records with this dlq-code (UNDECODABLE, METER_KEY_MISSING,
-                METER_VALUE_NOT_NUMERIC, EVENT_OUTSIDE_DEDUP_WINDOW).
+  --code CODE   Only records with this dlq-code (see DLQ codes below).
   --limit N     list: print at most N records.
   --dry-run     replay: print what would be replayed, produce nothing.
   -h, --help    This text.
+
+DLQ codes (header dlq-code):
+${CODES_HELP}
 
 Replay is meant for records whose cause was fixed upstream, so that the same bytes now go through
 (a schema registered again, a router fixed to read them). What it does today, honestly:
@@ -43,9 +51,6 @@ Exit codes: 0 ok, 2 usage or configuration error, 1 failure.
 
 export const REPLAYED_FROM = 'dlq-replayed-from';
 
-/** How long reading to the end may take (a transaction open at start must finish first). */
-const READ_TIMEOUT_MS = 120_000;
-
 class UsageError extends Error {}
 
 export interface DlqRecord {
@@ -66,72 +71,26 @@ function header(headers: IHeaders | undefined, name: string): string {
   return first === undefined ? '' : first.toString();
 }
 
-async function endOffsets(kafka: Kafka, topic: string) {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) throw new Error(`topic ${topic} does not exist (is TOPIC_PREFIX right?)`);
-    return await admin.fetchTopicOffsets(topic);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 /** Every committed record of `topic` below the end offsets taken at start, by partition and offset. */
 export async function readDlq(kafka: Kafka, topic: string): Promise<DlqRecord[]> {
-  const ends = await endOffsets(kafka, topic);
-  const endOf = new Map(ends.map((p) => [p.partition, BigInt(p.high)]));
-  // Partitions still to read, with the last offset to reach (it may be a transaction marker).
-  const pending = new Map(ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high) - 1n]));
   const records: DlqRecord[] = [];
-  if (pending.size > 0) {
-    const consumer = kafka.consumer({ groupId: `dlq-cli-${process.pid}-${Date.now()}`, readUncommitted: false, maxWaitTimeInMs: 250 });
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`partitions ${[...pending.keys()].join(', ')} of ${topic} not read to their end in ${READ_TIMEOUT_MS} ms`)), READ_TIMEOUT_MS);
-        const fail = (err: Error) => {
-          clearTimeout(timer);
-          reject(err);
-        };
-        // Emitted after every fetched batch, also one holding only transaction markers; its lastOffset
-        // counts those markers, which the consumer never hands to eachMessage.
-        consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-          const last = pending.get(payload.partition);
-          if (last !== undefined && BigInt(payload.lastOffset) >= last) pending.delete(payload.partition);
-          if (pending.size === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-        consumer.on(consumer.events.CRASH, ({ payload }) => {
-          if (!payload.restart) fail(payload.error);
-        });
-        consumer
-          .run({
-            autoCommit: false,
-            eachMessage: async ({ partition, message: m }) => {
-              if (BigInt(m.offset) >= (endOf.get(partition) ?? 0n)) return;
-              records.push({
-                partition,
-                offset: m.offset,
-                key: m.key,
-                value: m.value,
-                code: header(m.headers, DLQ_HEADERS.code),
-                reason: header(m.headers, DLQ_HEADERS.reason),
-                sourceTopic: header(m.headers, DLQ_HEADERS.topic),
-                sourcePartition: header(m.headers, DLQ_HEADERS.partition),
-                sourceOffset: header(m.headers, DLQ_HEADERS.offset),
-              });
-            },
-          })
-          .catch(fail);
+  await readToEnd(kafka, {
+    topic,
+    purpose: 'dlq-cli',
+    eachMessage: (m, partition) => {
+      records.push({
+        partition,
+        offset: m.offset,
+        key: m.key,
+        value: m.value,
+        code: header(m.headers, DLQ_HEADERS.code),
+        reason: header(m.headers, DLQ_HEADERS.reason),
+        sourceTopic: header(m.headers, DLQ_HEADERS.topic),
+        sourcePartition: header(m.headers, DLQ_HEADERS.partition),
+        sourceOffset: header(m.headers, DLQ_HEADERS.offset),
       });
-    } finally {
-      await consumer.disconnect();
-    }
-  }
+    },
+  });
   return records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
 }
 

@@ -1,10 +1,7 @@
 import { Partitioners, type EachBatchPayload, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
-import { dlqMessage, ensureTopics, SupervisedConsumer, type AvroCodec, type CatalogLog, type Logger, type MeterstreamConfig, type Topics } from '@meterstream/common';
-import { invalidEvent, type UsageEvent } from '@meterstream/domain';
+import { dlqMessage, ensureTopics, partitionTransactionalId, SupervisedConsumer, type AvroCodec, type CatalogLog, type Logger, type MeterstreamConfig, type Topics } from '@meterstream/common';
+import { decideRoute, MeterIndex, type DedupWindow, type UsageEvent } from '@meterstream/domain';
 import { restoreDedupWindow } from './dedup-changelog';
-import type { DedupWindow } from './dedup-window';
-import { extractMeterRecord } from './record-extractor';
-import { MeterIndex } from './meter-index';
 
 export interface MeterRouterDeps {
   config: MeterstreamConfig;
@@ -23,10 +20,10 @@ export interface MeterRouterDeps {
  * read_committed). One transactional producer per input partition (transactional id derived from
  * group, topic and partition) keeps zombie fencing correct across rebalances.
  *
- * Every event id counts once: ids already routed from a partition (within ROUTER_DEDUP_WINDOW_MINUTES
- * of event time) are dropped, and the ids a batch routes are written to the deduplication changelog in
- * the same transaction (see dedup-changelog.ts). Events older than the window go to the DLQ
- * (EVENT_OUTSIDE_DEDUP_WINDOW): they could be repeats the router no longer remembers.
+ * What happens to each record (route, drop as a repeat, dead-letter with which code) is decided by
+ * decideRoute (services/domain/src/routing/route-decision.ts); this class does the I/O around it. The
+ * ids a batch routes are written to the deduplication changelog in the same transaction (see
+ * dedup-changelog.ts).
  *
  * Meters come from the live catalog. Before routing a batch the router applies every catalog change
  * written before that moment, so a meter applies to every event accepted after its create call
@@ -93,7 +90,7 @@ export class MeterRouter {
     if (!producer) {
       producer = (async () => {
         const p = this.deps.kafka.producer({
-          transactionalId: `${this.deps.groupId}.${this.deps.topics.events}.${partition}`,
+          transactionalId: partitionTransactionalId(this.deps.groupId, this.deps.topics.events, partition),
           idempotent: true,
           maxInFlightRequests: 1,
           createPartitioner: Partitioners.DefaultPartitioner,
@@ -140,41 +137,33 @@ export class MeterRouter {
       chunk.records += 1;
       chunk.bytes += (message.value?.length ?? 0) + (typeof message.key === 'string' ? message.key.length : (message.key?.length ?? 0));
     };
+    const encoderFor = async (topic: string) => {
+      let encode = encoders.get(topic);
+      if (!encode) {
+        await this.deps.codec.register(topic, 'meter-record');
+        encode = await this.deps.codec.encoderFor(topic);
+        encoders.set(topic, encode);
+      }
+      return encode;
+    };
+    const { topics } = this.deps;
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) return;
       const source = { topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers, timestamp: message.timestamp };
       const decoded = await this.deps.codec.decodeAs<UsageEvent>(message.value, 'usage-event');
-      if (!decoded.ok) {
-        push(this.deps.topics.eventsDlq, dlqMessage(source, 'UNDECODABLE', decoded.reason));
-      } else if (invalidEvent(decoded.value)) {
-        push(this.deps.topics.eventsDlq, dlqMessage(source, 'INVALID_EVENT', invalidEvent(decoded.value)!));
-      } else {
-        const event = decoded.value;
-        if (window.has(event.event_id) || chunk.routed.has(event.event_id)) {
-          // a repeat: counted already
-        } else if (window.isTooOld(event.timestamp, now)) {
-          const reason = `event time ${new Date(event.timestamp).toISOString()} is older than the ${this.windowMs / 60000}-minute deduplication window`;
-          push(this.deps.topics.eventsDlq, dlqMessage(source, 'EVENT_OUTSIDE_DEDUP_WINDOW', reason));
-        } else {
-          chunk.routed.set(event.event_id, event.timestamp);
-          push(this.deps.topics.routerDedup, { partition: batch.partition, key: event.event_id, value: String(event.timestamp) });
-          for (const meter of index.match(event)) {
-            const extraction = extractMeterRecord(meter, event);
-            if (!extraction.ok) {
-              push(this.deps.topics.eventsDlq, dlqMessage(source, extraction.code, extraction.reason));
-              continue;
-            }
-            const topic = this.deps.topics.meter(meter.id);
-            let encode = encoders.get(topic);
-            if (!encode) {
-              await this.deps.codec.register(topic, 'meter-record');
-              encode = await this.deps.codec.encoderFor(topic);
-              encoders.set(topic, encode);
-            }
-            push(topic, { key: event.customer_id, value: encode(extraction.record) });
-          }
+      const decision = decideRoute(decoded, { window, routedInBatch: chunk.routed, now, matchingMeters: (event) => index.match(event) });
+      if (decision.kind === 'dead-letter') {
+        push(topics.eventsDlq, dlqMessage(source, decision.code, decision.reason));
+      } else if (decision.kind === 'route') {
+        const { event } = decision;
+        chunk.routed.set(event.event_id, event.timestamp);
+        push(topics.routerDedup, { partition: batch.partition, key: event.event_id, value: String(event.timestamp) });
+        for (const rejected of decision.rejected) push(topics.eventsDlq, dlqMessage(source, rejected.code, rejected.reason));
+        for (const record of decision.records) {
+          const topic = topics.meter(record.meter_id);
+          push(topic, { key: event.customer_id, value: (await encoderFor(topic))(record) });
         }
-      }
+      } // else a repeat: counted already, dropped
       chunk.lastOffset = message.offset;
       // Cap each transaction: a fetched batch can fan out to more than a broker accepts in one
       // request, or take longer than the session and transaction timeouts.

@@ -1,4 +1,4 @@
-import { connectPlatform, type Logger, type MeterstreamConfig } from '@meterstream/common';
+import { connectPlatform, pipelineNames, type Logger, type MeterstreamConfig } from '@meterstream/common';
 import { MeterRouter } from './meter-router';
 
 /**
@@ -8,7 +8,7 @@ import { MeterRouter } from './meter-router';
 export async function runMeterRouter(config: MeterstreamConfig, logger: Logger): Promise<() => Promise<void>> {
   const platform = await connectPlatform(config, logger, 'meter-router');
   const { kafka, codec, topics, catalog } = platform;
-  const router = new MeterRouter({ config, kafka, codec, topics, catalog, logger, groupId: `${config.kafka.topicPrefix}meter-router` });
+  const router = new MeterRouter({ config, kafka, codec, topics, catalog, logger, groupId: pipelineNames(config.kafka.topicPrefix).routerGroup });
   try {
     await router.start();
   } catch (err) {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { connectPlatform, openWarehouse, type CatalogLog, type Logger, type MeterstreamConfig, type Warehouse } from '@meterstream/common';
 import { createAggregator, type Aggregator } from '@meterstream/aggregator';
-import { Billing } from '@meterstream/billing';
+import { createBilling, type Billing } from '@meterstream/billing';
 import { createGateway } from '@meterstream/gateway';
 import { startRouterThread } from '@meterstream/meter-router';
 
@@ -38,17 +38,7 @@ export async function startStandalone(config: MeterstreamConfig, logger: Logger)
     const router = await startRouterThread(config, logger);
     stops.push(() => router.stop());
 
-    const billing = new Billing({
-      config,
-      kafka,
-      codec,
-      topics,
-      warehouse,
-      catalog: catalog.store,
-      logger: logger.child({ service: 'billing' }),
-      transactionalId: `${config.kafka.topicPrefix}billing`,
-      routerGroupId: `${config.kafka.topicPrefix}meter-router`,
-    });
+    const billing = createBilling(config, platform, warehouse, logger.child({ service: 'billing' }));
     await billing.start();
     stops.push(() => billing.stop());
 

@@ -1,8 +1,9 @@
-import os from 'node:os';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { AvroCodec } from '../avro/avro-codec';
 import { CATALOG_KINDS, type CatalogKind, type CatalogObjects } from '@meterstream/domain';
 import { SupervisedConsumer } from '../kafka/supervised-consumer';
+import { READ_TO_END_TIMEOUT_MS, ReadPositions } from '../kafka/topic-reader';
+import { privateGroupId } from '../names';
 import type { Topics } from '../kafka/topics';
 import type { Logger } from '../logger';
 import { CatalogStore } from './catalog-store';
@@ -27,8 +28,7 @@ export class CatalogLog {
   private readonly admin: Admin;
   private producer: Producer | undefined;
   /** Next offset to read, per catalog topic (single partition each). */
-  private readonly position = new Map<string, bigint>();
-  private waiters: { topic: string; offset: bigint; resolve: () => void }[] = [];
+  private readonly positions = new ReadPositions();
 
   constructor(
     private readonly kafka: Kafka,
@@ -37,7 +37,7 @@ export class CatalogLog {
     private readonly logger: Logger,
   ) {
     // A group of its own: every process reads the whole catalog and never commits.
-    const groupId = `${topics.catalog('reader')}.${os.hostname()}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`;
+    const groupId = privateGroupId(topics.catalog('reader'));
     this.consumer = new SupervisedConsumer(kafka, { groupId, readUncommitted: false, maxWaitTimeInMs: 100 }, logger);
     this.admin = kafka.admin();
   }
@@ -54,7 +54,7 @@ export class CatalogLog {
           this.store.apply(entry.kind as CatalogKind, entry.id, JSON.parse(entry.body));
         }
         const last = batch.messages[batch.messages.length - 1];
-        if (last) this.advance(batch.topic, BigInt(last.offset) + 1n);
+        if (last) this.positions.advance(batch.topic, batch.partition, BigInt(last.offset) + 1n);
       },
     });
     await this.waitUntilCaughtUp();
@@ -76,29 +76,20 @@ export class CatalogLog {
     const topic = this.topics.catalog(kind);
     const value = await this.codec.encode(topic, { kind, id, body: JSON.stringify(object), updated_at: Date.now() });
     const [meta] = await this.producer.send({ topic, acks: -1, messages: [{ key: id, value }] });
-    await this.waitFor(topic, BigInt(meta.baseOffset ?? meta.offset ?? '0') + 1n);
+    await this.positions.waitFor(topic, new Map([[meta.partition, BigInt(meta.baseOffset ?? meta.offset ?? '0') + 1n]]), READ_TO_END_TIMEOUT_MS);
   }
 
-  /** Resolves once every catalog change written before this call has been applied here. */
-  async waitUntilCaughtUp(kinds: readonly CatalogKind[] = CATALOG_KINDS): Promise<void> {
+  /**
+   * Resolves once every catalog change written before this call has been applied here; rejects with a
+   * TopicReadTimeoutError when that takes longer than `timeoutMs`.
+   */
+  async waitUntilCaughtUp(kinds: readonly CatalogKind[] = CATALOG_KINDS, timeoutMs = READ_TO_END_TIMEOUT_MS): Promise<void> {
     await Promise.all(
       kinds.map(async (kind) => {
         const topic = this.topics.catalog(kind);
         const [partition] = await this.admin.fetchTopicOffsets(topic);
-        await this.waitFor(topic, BigInt(partition.high));
+        await this.positions.waitFor(topic, new Map([[partition.partition, BigInt(partition.high)]]), timeoutMs);
       }),
     );
-  }
-
-  private waitFor(topic: string, offset: bigint): Promise<void> {
-    if (offset <= 0n || (this.position.get(topic) ?? 0n) >= offset) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ topic, offset, resolve }));
-  }
-
-  private advance(topic: string, next: bigint): void {
-    this.position.set(topic, next);
-    const ready = this.waiters.filter((w) => w.topic === topic && w.offset <= next);
-    this.waiters = this.waiters.filter((w) => !ready.includes(w));
-    for (const w of ready) w.resolve();
   }
 }

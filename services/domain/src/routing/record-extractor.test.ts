@@ -1,4 +1,5 @@
-import type { AggregationType, MetadataValue, Meter, UsageEvent } from '@meterstream/domain';
+import type { AggregationType, Meter } from '../model/meter';
+import type { MetadataValue, UsageEvent } from '../model/usage-event';
 import { extractMeterRecord, type Extraction } from './record-extractor';
 
 const meter = (type: AggregationType, key?: string): Meter => ({

@@ -1,10 +1,18 @@
-import { Decimal, decimalText, type Invoice } from '@meterstream/domain';
+import { Decimal, decimalText } from '../decimal';
+import type { Invoice } from '../model/invoice';
 
 interface BilledPeriod {
   start: string;
   end: string;
   /** Units billed per meter for this period: the meter line plus every later adjustment of it. */
   units: Map<string, Decimal>;
+}
+
+/** An invoiced period and the units billed for it so far, per meter (decimal text). */
+export interface BilledUsage {
+  start: string;
+  end: string;
+  billed(meterId: string): string;
 }
 
 /**
@@ -38,8 +46,8 @@ export class InvoiceLedger {
     }
   }
 
-  /** Invoiced periods of a subscription whose end is at or after `since` (ISO), oldest first. */
-  periodsSince(subscriptionId: string, since: number): { start: string; end: string; billed(meterId: string): string }[] {
+  /** Invoiced periods of a subscription whose end is at or after `since` (epoch ms), oldest first. */
+  periodsSince(subscriptionId: string, since: number): BilledUsage[] {
     return [...(this.periods.get(subscriptionId)?.values() ?? [])]
       .filter((p) => Date.parse(p.end) >= since)
       .sort((a, b) => a.start.localeCompare(b.start))

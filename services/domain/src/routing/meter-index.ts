@@ -1,4 +1,6 @@
-import { compileFilter, type FilterPredicate, type Meter, type UsageEvent } from '@meterstream/domain';
+import { compileFilter, type FilterPredicate } from '../filter/filter-evaluator';
+import type { Meter } from '../model/meter';
+import type { UsageEvent } from '../model/usage-event';
 
 interface IndexedMeter {
   meter: Meter;

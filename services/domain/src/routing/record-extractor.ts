@@ -1,6 +1,9 @@
-import { isStorableDecimal, metadataText, toDecimal, decimalText, type Meter, type MeterRecord, type UsageEvent } from '@meterstream/domain';
+import { decimalText, isStorableDecimal, toDecimal } from '../decimal';
+import type { Meter, MeterRecord } from '../model/meter';
+import { metadataText, type UsageEvent } from '../model/usage-event';
+import type { DlqCode } from './dlq-codes';
 
-export type Extraction = { ok: true; record: MeterRecord } | { ok: false; code: string; reason: string };
+export type Extraction = { ok: true; record: MeterRecord } | { ok: false; code: DlqCode; reason: string };
 
 /**
  * What one meter takes from one matching event. count needs nothing; sum, max and last need a numeric

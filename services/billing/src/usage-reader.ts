@@ -1,0 +1,24 @@
+import { periodUsageQuery, totalOf, type PeriodUsageRow, type Warehouse } from '@meterstream/common';
+import type { CatalogView } from '@meterstream/domain';
+
+/** A period's usage totals: the total of one meter for one customer, undefined for a meter the catalog lacks. */
+export type PeriodTotals = (customerId: string, meterId: string) => string | undefined;
+
+/** Reads period usage totals from ClickHouse for billing, many customers per query. */
+export class UsageReader {
+  constructor(
+    private readonly warehouse: Warehouse,
+    private readonly catalog: CatalogView,
+  ) {}
+
+  /** Totals of these meters for these customers over [start, end), each merged as its meter aggregates. */
+  async totals(meterIds: readonly string[], customerIds: readonly string[], start: number, end: number): Promise<PeriodTotals> {
+    const { query, params } = periodUsageQuery([...new Set(meterIds)], [...new Set(customerIds)], start, end);
+    const rows = await this.warehouse.query<PeriodUsageRow>(query, params);
+    const byKey = new Map(rows.map((r) => [`${r.meter_id}\u0000${r.customer_id}`, r]));
+    return (customerId, meterId) => {
+      const meter = this.catalog.get('meters', meterId);
+      return meter ? totalOf(meter.aggregation.type, byKey.get(`${meterId}\u0000${customerId}`)) : undefined;
+    };
+  }
+}

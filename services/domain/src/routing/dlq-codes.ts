@@ -1,0 +1,18 @@
+/**
+ * Every reason a record goes to the dead-letter topic (header dlq-code), with what it means. The router
+ * writes only these codes; the DLQ command line lists them in its help. A new code is added here first,
+ * so an operator reading the DLQ can always look it up.
+ */
+export const DLQ_CODES = {
+  UNDECODABLE: 'not Avro the schema registry can decode (no wire format, unknown schema)',
+  INVALID_EVENT: 'decodes, but lacks an event id, customer id, name, timestamp or metadata',
+  EVENT_OUTSIDE_DEDUP_WINDOW: 'older than the ROUTER_DEDUP_WINDOW_MINUTES window: a repeat is undetectable',
+  METER_KEY_MISSING: "a matching meter's aggregation key is not in the metadata",
+  METER_VALUE_NOT_NUMERIC: "a matching meter's value is not a storable decimal",
+} as const satisfies Record<string, string>;
+
+export type DlqCode = keyof typeof DLQ_CODES;
+
+export function isDlqCode(code: string): code is DlqCode {
+  return Object.hasOwn(DLQ_CODES, code);
+}

@@ -1,0 +1,104 @@
+import type { Meter } from '../model/meter';
+import type { UsageEvent } from '../model/usage-event';
+import { DLQ_CODES, isDlqCode } from './dlq-codes';
+import { DedupWindow } from './dedup-window';
+import { MeterIndex } from './meter-index';
+import { decideRoute, type DecodedEvent, type RouteContext } from './route-decision';
+
+const NOW = Date.UTC(2026, 0, 15, 12, 0);
+const MINUTE = 60_000;
+
+const meter = (id: string, aggregation: Meter['aggregation'], event_name = 'api.call'): Meter => ({
+  id,
+  name: id,
+  event_name,
+  aggregation,
+  measurement_unit: 'units',
+  archived: false,
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:00.000Z',
+});
+
+const event = (overrides: Partial<UsageEvent> = {}): UsageEvent => ({
+  event_id: 'evt_1',
+  customer_id: 'cus_1',
+  event_name: 'api.call',
+  timestamp: NOW - 5 * MINUTE,
+  metadata: { tokens: { decimal: '12.5' } },
+  ingested_at: NOW - 5 * MINUTE,
+  ...overrides,
+});
+
+const ok = (value: UsageEvent): DecodedEvent => ({ ok: true, value });
+
+function context(meters: Meter[] = [], routed: string[] = [], seen: string[] = []): RouteContext {
+  const window = new DedupWindow(120 * MINUTE);
+  for (const id of seen) window.add(id, NOW - MINUTE);
+  const index = new MeterIndex(meters);
+  return { window, routedInBatch: new Set(routed), now: NOW, matchingMeters: (e) => index.match(e) };
+}
+
+describe('decideRoute', () => {
+  it('dead-letters bytes the codec could not decode as UNDECODABLE, with its reason', () => {
+    expect(decideRoute({ ok: false, reason: 'unknown magic byte' }, context())).toEqual({ kind: 'dead-letter', code: 'UNDECODABLE', reason: 'unknown magic byte' });
+  });
+
+  it('dead-letters a decoded record without an event id as INVALID_EVENT', () => {
+    expect(decideRoute(ok(event({ event_id: '' })), context())).toEqual({ kind: 'dead-letter', code: 'INVALID_EVENT', reason: 'event_id must be a non-empty string' });
+  });
+
+  it('drops an event whose id the partition window holds', () => {
+    expect(decideRoute(ok(event()), context([meter('m_sum', { type: 'sum', key: 'tokens' })], [], ['evt_1']))).toEqual({ kind: 'repeat' });
+  });
+
+  it('drops an event whose id was routed earlier in the same batch', () => {
+    expect(decideRoute(ok(event()), context([], ['evt_1']))).toEqual({ kind: 'repeat' });
+  });
+
+  it('drops a repeat even when it is older than the window (repeat wins over age)', () => {
+    expect(decideRoute(ok(event({ timestamp: NOW - 500 * MINUTE })), context([], ['evt_1']))).toEqual({ kind: 'repeat' });
+  });
+
+  it('dead-letters an event older than the window as EVENT_OUTSIDE_DEDUP_WINDOW', () => {
+    const timestamp = NOW - 121 * MINUTE;
+    expect(decideRoute(ok(event({ timestamp })), context())).toEqual({
+      kind: 'dead-letter',
+      code: 'EVENT_OUTSIDE_DEDUP_WINDOW',
+      reason: `event time ${new Date(timestamp).toISOString()} is older than the 120-minute deduplication window`,
+    });
+  });
+
+  it('routes an event no meter matches to no meter, and still counts its id', () => {
+    expect(decideRoute(ok(event()), context([meter('m_other', { type: 'count' }, 'other.event')]))).toEqual({ kind: 'route', event: event(), records: [], rejected: [] });
+  });
+
+  it('routes one record per matching meter', () => {
+    const decision = decideRoute(ok(event()), context([meter('m_count', { type: 'count' }), meter('m_sum', { type: 'sum', key: 'tokens' })]));
+    expect(decision.kind === 'route' && decision.records.map((r) => [r.meter_id, r.value])).toEqual([
+      ['m_count', null],
+      ['m_sum', '12.5'],
+    ]);
+    expect(decision.kind === 'route' && decision.rejected).toEqual([]);
+  });
+
+  it('routes the event to the meters that can use it and rejects it for the others, with their codes', () => {
+    const meters = [
+      meter('m_count', { type: 'count' }),
+      meter('m_missing', { type: 'sum', key: 'bytes' }),
+      meter('m_text', { type: 'max', key: 'region' }),
+    ];
+    const decision = decideRoute(ok(event({ metadata: { region: 'eu' } })), context(meters));
+    expect(decision.kind).toBe('route');
+    if (decision.kind !== 'route') return;
+    expect(decision.records.map((r) => r.meter_id)).toEqual(['m_count']);
+    expect(decision.rejected.map((r) => r.code)).toEqual(['METER_KEY_MISSING', 'METER_VALUE_NOT_NUMERIC']);
+  });
+});
+
+describe('DLQ codes', () => {
+  it('registers every code the decision can return, and no unknown one', () => {
+    expect(Object.keys(DLQ_CODES).sort()).toEqual(['EVENT_OUTSIDE_DEDUP_WINDOW', 'INVALID_EVENT', 'METER_KEY_MISSING', 'METER_VALUE_NOT_NUMERIC', 'UNDECODABLE']);
+    expect(isDlqCode('METER_KEY_MISSING')).toBe(true);
+    expect(isDlqCode('toString')).toBe(false);
+  });
+});
