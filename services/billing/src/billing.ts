@@ -1,10 +1,8 @@
 import os from 'node:os';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
-import { periodUsageQuery, totalOf, type AvroCodec, type Logger, type MeterstreamConfig, type PeriodUsageRow, type Topics, type Warehouse } from '@meterstream/common';
-import { Decimal, toClickHouseTime, type CatalogView, type Invoice, type Product, type Subscription } from '@meterstream/domain';
-import { duePeriods, type Period } from './billing-periods';
+import { invoiceId, periodUsageQuery, totalOf, type AvroCodec, type Logger, type MeterstreamConfig, type PeriodUsageRow, type Topics, type Warehouse } from '@meterstream/common';
+import { Decimal, duePeriods, toClickHouseTime, type CatalogView, type Invoice, type Period, type Product, type Subscription } from '@meterstream/domain';
 import { buildInvoice, type LateUsage } from './invoice-builder';
-import { invoiceId } from './invoice-id';
 import { InvoiceLedger } from './invoice-ledger';
 import { PipelineProgress } from './pipeline-progress';
 

@@ -1,6 +1,3 @@
 export * from './billing';
-export * from './billing-periods';
 export * from './invoice-builder';
-export * from './invoice-id';
 export * from './invoice-ledger';
-export * from './invoice-pricer';

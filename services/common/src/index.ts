@@ -16,3 +16,4 @@ export * from './kafka/dlq';
 export * from './queries/usage-queries';
 export * from './runtime/platform';
 export * from './queries/event-queries';
+export * from './invoice-id';
