@@ -49,7 +49,8 @@ async function main() {
         },
       },
     ],
-    customers: [],
+    // Seed subscriptions pass the API's checks: their customers must exist.
+    customers: Array.from({ length: N }, (_, i) => ({ customer_id: `cus_${i}`, name: `Customer ${i}`, email: `cus_${i}@bench.test` })),
     subscriptions: Array.from({ length: N }, (_, i) => ({ subscription_id: `sub_${i}`, customer_id: `cus_${i}`, product_id: 'prod_bench', start: new Date(anchor).toISOString(), status: 'active' })),
   };
   fs.writeFileSync(path.join(dir, 'catalog.json'), JSON.stringify(catalog));
