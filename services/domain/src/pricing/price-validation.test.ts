@@ -1,6 +1,6 @@
 import type { MeterPrice as MeterPriceModel, Tier } from '../model/catalog';
 import { priceMeterUsage } from './invoice-lines';
-import { validateMeterPrice } from './price-validation';
+import { validateFixedPrice, validateMeterPrice } from './price-validation';
 
 const perUnit = (price_per_unit: string, free_threshold = '0'): MeterPriceModel => ({
   meter_id: 'api_calls',
@@ -109,5 +109,50 @@ describe('validateMeterPrice', () => {
     expect(validateMeterPrice(perUnit('1', '-1'))).toEqual([{ field: 'free_threshold', message: 'must not be negative, got -1' }]);
     expect(validateMeterPrice({ ...perUnit('1'), model: 'package', package_size: '0' })).toEqual([{ field: 'package_size', message: 'must be greater than 0' }]);
     expect(validateMeterPrice({ ...perUnit('1'), tiers: graduated.tiers })[0].field).toBe('tiers');
+  });
+});
+
+describe('validateMeterPrice reports every problem at once', () => {
+  it('names each refused field, the shared ones first', () => {
+    expect(
+      validateMeterPrice({
+        meter_id: 'm',
+        model: 'graduated',
+        free_threshold: '-1',
+        package_size: '5',
+        tiers: [
+          { up_to: '10', price_per_unit: '-1' },
+          { up_to: '10', price_per_unit: '1', flat_fee: 'x' },
+          { up_to: '20', price_per_unit: '1' },
+        ],
+      }),
+    ).toEqual([
+      { field: 'package_size', message: 'only allowed with the package model, not graduated' },
+      { field: 'free_threshold', message: 'must not be negative, got -1' },
+      { field: 'tiers[0].price_per_unit', message: 'must not be negative, got -1' },
+      { field: 'tiers[1].up_to', message: 'tiers must be strictly ascending and positive, 10 <= 10' },
+      { field: 'tiers[1].flat_fee', message: 'expected plain decimal text, got "x"' },
+      { field: 'tiers[2].up_to', message: 'the last tier must be unbounded (null)' },
+    ]);
+  });
+
+  it('takes an absent free_threshold as 0 and refuses an unknown model', () => {
+    expect(validateMeterPrice({ meter_id: 'm', price_per_unit: '1' })).toEqual([]);
+    expect(validateMeterPrice({ meter_id: 'm', price_per_unit: '1', model: 'tiered' as never })).toEqual([{ field: 'model', message: 'one of per_unit, graduated, volume, package' }]);
+  });
+
+  it('allows 1 to 50 tiers', () => {
+    const tiers = (n: number) => Array.from({ length: n }, (_, i) => ({ up_to: i === n - 1 ? null : String(i + 1), price_per_unit: '1' }));
+    expect(validateMeterPrice({ meter_id: 'm', model: 'volume', tiers: tiers(50) })).toEqual([]);
+    expect(validateMeterPrice({ meter_id: 'm', model: 'volume', tiers: tiers(51) })).toEqual([{ field: 'tiers', message: 'at most 50 tiers' }]);
+  });
+});
+
+describe('validateFixedPrice', () => {
+  it("takes a whole number ≥ 0 of the currency's lowest denomination", () => {
+    expect(validateFixedPrice(0)).toEqual([]);
+    expect(validateFixedPrice(2900)).toEqual([]);
+    for (const bad of [-1, 1.5, '100', Number.MAX_SAFE_INTEGER + 1, undefined]) expect(validateFixedPrice(bad)).toHaveLength(1);
+    expect(validateFixedPrice(-1)[0]).toEqual({ field: 'fixed_price', message: "a whole number ≥ 0 in the currency's lowest denomination, got -1" });
   });
 });
