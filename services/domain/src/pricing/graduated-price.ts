@@ -6,10 +6,10 @@ import { parseTiers, tierPart, tierText, validateTiers } from './price-tiers';
 
 /**
  * Chargeable units are split across the tiers, each part priced at its tier's price, plus the flat
- * fee of every tier that receives units. `price_per_unit` is not used.
+ * fee of every tier that receives units. `price_per_unit` prices nothing.
  */
 export const graduatedPrice: ChargeModel = {
-  validate: (price) => validateTiers(price.tiers, 'graduated'),
+  validate: (price) => validateTiers(price, 'graduated'),
 
   charge(price, chargeable) {
     let amount = new Decimal(0);

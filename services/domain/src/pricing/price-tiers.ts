@@ -2,6 +2,7 @@ import { Decimal, decimalText } from '../decimal';
 import type { FieldError } from '../errors';
 import type { InvoiceLineTier } from '../model/invoice';
 import type { PricingModel, Tier } from '../model/catalog';
+import type { MeterPriceInput } from './charge-model';
 import { readPriceDecimal } from './price-decimals';
 
 /** Tiers per price: bounds what one invoice line explains. */
@@ -16,12 +17,16 @@ export interface ParsedTier {
 
 /**
  * Rules shared by the tiered models (graduated, volume): 1 to MAX_TIERS tiers, `up_to` strictly
- * ascending and positive, only the last tier unbounded (null), prices and flat fees ≥ 0.
+ * ascending and positive, only the last tier unbounded (null), prices and flat fees ≥ 0. The price's
+ * own `price_per_unit` prices nothing here but is shown (invoice adjustment lines, subscriptions), so
+ * when given it is still a price.
  */
-export function validateTiers(tiers: readonly Tier[] | undefined, model: PricingModel): FieldError[] {
+export function validateTiers(price: MeterPriceInput, model: PricingModel): FieldError[] {
   const errors: FieldError[] = [];
-  if (tiers === undefined || tiers.length === 0) return [{ field: 'tiers', message: `at least one tier is required for the ${model} model` }];
-  if (tiers.length > MAX_TIERS) return [{ field: 'tiers', message: `at most ${MAX_TIERS} tiers` }];
+  readPriceDecimal(errors, 'price_per_unit', price.price_per_unit, { sign: 'nonNegative', optional: true });
+  const tiers = price.tiers;
+  if (tiers === undefined || tiers.length === 0) return [...errors, { field: 'tiers', message: `at least one tier is required for the ${model} model` }];
+  if (tiers.length > MAX_TIERS) return [...errors, { field: 'tiers', message: `at most ${MAX_TIERS} tiers` }];
   let previousUpTo = new Decimal(0);
   tiers.forEach((tier, i) => {
     const at = `tiers[${i}]`;

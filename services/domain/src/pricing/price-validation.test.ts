@@ -156,3 +156,12 @@ describe('validateFixedPrice', () => {
     expect(validateFixedPrice(-1)[0]).toEqual({ field: 'fixed_price', message: "a whole number ≥ 0 in the currency's lowest denomination, got -1" });
   });
 });
+
+describe('tiered prices', () => {
+  it('may omit price_per_unit, which prices nothing, but when given it is still a price', () => {
+    const tiers = [{ up_to: null, price_per_unit: '1' }];
+    expect(validateMeterPrice({ meter_id: 'm', model: 'graduated', tiers })).toEqual([]);
+    expect(validateMeterPrice({ meter_id: 'm', model: 'volume', price_per_unit: 'abc', tiers })).toEqual([{ field: 'price_per_unit', message: 'expected plain decimal text, got "abc"' }]);
+    expect(validateMeterPrice({ meter_id: 'm', model: 'graduated', price_per_unit: '-1', tiers })).toEqual([{ field: 'price_per_unit', message: 'must not be negative, got -1' }]);
+  });
+});

@@ -4,10 +4,10 @@ import { parseTiers, tierPart, tierText, validateTiers, type ParsedTier } from '
 
 /**
  * The tier containing the chargeable quantity prices all of it, plus that tier's flat fee.
- * `price_per_unit` is not used.
+ * `price_per_unit` prices nothing.
  */
 export const volumePrice: ChargeModel = {
-  validate: (price) => validateTiers(price.tiers, 'volume'),
+  validate: (price) => validateTiers(price, 'volume'),
 
   charge(price, chargeable) {
     // validateTiers guarantees the last tier is unbounded, so find() always succeeds.
