@@ -52,7 +52,8 @@ function benchCatalog(n: number, anchor: number): object {
         },
       },
     ],
-    customers: [],
+    // Seed subscriptions pass the API's checks: their customers must exist.
+    customers: Array.from({ length: n }, (_, i) => ({ customer_id: `cus_${i}`, name: `Customer ${i}`, email: `cus_${i}@bench.test` })),
     subscriptions: Array.from({ length: n }, (_, i) => ({ subscription_id: `sub_${i}`, customer_id: `cus_${i}`, product_id: 'prod_bench', start: new Date(anchor).toISOString(), status: 'active' })),
   };
 }

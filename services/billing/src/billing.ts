@@ -1,19 +1,19 @@
 import type { Admin, Kafka } from 'kafkajs';
-import { pipelineNames, type AvroCodec, type Platform, type Logger, type MeterstreamConfig, type Topics, type Warehouse } from '@meterstream/common';
+import { invoiceId, pipelineNames, type AvroCodec, type Platform, type Logger, type MeterstreamConfig, type Topics, type Warehouse } from '@meterstream/common';
 import {
   InvoiceLedger,
   invoiceUsage,
   lateUsage,
   lateUsageSince,
   periodsToClose,
+  duePeriods,
   type CatalogView,
   type DuePeriod,
   type Invoice,
+  type Period,
 } from '@meterstream/domain';
-import { duePeriods, type Period } from './billing-periods';
 import { buildInvoice } from './invoice-builder';
 import { INVOICES_PER_TRANSACTION, InvoiceEmitter } from './invoice-emitter';
-import { invoiceId } from './invoice-id';
 import { InvoiceStore } from './invoice-store';
 import { PipelineProgress } from './pipeline-progress';
 import { UsageReader, type PeriodTotals } from './usage-reader';

@@ -1,6 +1,5 @@
-import { Decimal, decimalText, type Invoice, type InvoiceLine, type Product, type Subscription } from '@meterstream/domain';
-import { invoiceId } from './invoice-id';
-import { priceInvoice, priceMeterUsage } from './invoice-pricer';
+import { invoiceId } from '@meterstream/common';
+import { Decimal, decimalText, invoiceHeader, priceInvoice, priceMeterUsage, type Invoice, type InvoiceLine, type Product, type Subscription } from '@meterstream/domain';
 
 export interface LateUsage {
   periodStart: string;
@@ -10,25 +9,6 @@ export interface LateUsage {
   billed: string;
   /** Units that period holds now. */
   current: string;
-}
-
-/** The fields that name an invoice: who, what, which period; the same for an issued invoice and a preview. */
-export type InvoiceHeader = Pick<Invoice, 'id' | 'subscription_id' | 'customer_id' | 'product_id' | 'currency' | 'period_start' | 'period_end'>;
-
-export function invoiceHeader(
-  subscription: Pick<Subscription, 'subscription_id' | 'customer_id'>,
-  product: Product,
-  period: { start: number; end: number },
-): InvoiceHeader {
-  return {
-    id: invoiceId(subscription.subscription_id, period.start, period.end),
-    subscription_id: subscription.subscription_id,
-    customer_id: subscription.customer_id,
-    product_id: product.product_id,
-    currency: product.price.currency,
-    period_start: new Date(period.start).toISOString(),
-    period_end: new Date(period.end).toISOString(),
-  };
 }
 
 /**
@@ -67,7 +47,7 @@ export function buildInvoice(
   }
   const total = lines.reduce((sum, l) => sum.plus(l.amount), new Decimal(0));
   return {
-    ...invoiceHeader(subscription, product, period),
+    ...invoiceHeader(invoiceId(subscription.subscription_id, period.start, period.end), subscription, product, period),
     status: 'issued',
     lines,
     subtotal: decimalText(total),

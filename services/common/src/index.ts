@@ -24,3 +24,4 @@ export * from './readers/invoice-reader';
 export * from './kafka/topic-reader';
 export * from './names';
 export * from './queries/billing-queries';
+export * from './invoice-id';

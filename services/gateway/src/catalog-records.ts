@@ -1,37 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Customer, Product, Subscription } from '@meterstream/domain';
 
-/** Dodo's metadata: flat key → string, number or boolean. */
-export type Metadata = Record<string, string | number | boolean>;
-
-/**
- * What the gateway stores in the catalog beyond the fields every service reads (common's Customer,
- * Product, Subscription). All optional, so objects from a seed file (scripts/demo-catalog.json) fit.
- */
-export interface CustomerRecord extends Customer {
-  metadata?: Metadata;
-  phone_number?: string | null;
-  created_at?: string;
-}
-
-export interface ProductRecord extends Product {
-  description?: string | null;
-  tax_category?: string | null;
-  metadata?: Metadata;
-  created_at?: string;
-  updated_at?: string;
-  price: Product['price'] & {
-    subscription_period_interval?: Product['price']['payment_frequency_interval'];
-    subscription_period_count?: number;
-  };
-}
-
-export interface SubscriptionRecord extends Subscription {
-  metadata?: Metadata;
-  /** When the cancel request was made (ISO 8601); `ends_at` says when service ends. */
-  cancelled_at?: string | null;
-}
-
+/** New catalog ids for objects created through the API (the records' types live in @meterstream/domain). */
 const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
 export const newCustomerId = () => newId('cus');
 export const newProductId = () => newId('prod');

@@ -1,6 +1,5 @@
-import type { Product } from '@meterstream/domain';
-import type { MeterPriceModel } from '@meterstream/billing';
-import { invoicePreview, nextUnitPrice, usageHistoryMeter, usageHistoryPeriod } from './usage-report';
+import type { MeterPrice as MeterPriceModel, Product } from '@meterstream/domain';
+import { invoicePreview, usageHistoryMeter, usageHistoryPeriod } from './usage-report';
 
 const graduated: MeterPriceModel = {
   meter_id: 'mtr_tokens',
@@ -37,14 +36,6 @@ describe('usageHistoryMeter', () => {
       total_price: 14,
     });
     expect(usageHistoryMeter(graduated, { id: 'mtr_tokens', name: 'Tokens' }, 'EUR', '0')).toMatchObject({ chargeable_units: '0', price_per_unit: '0.01', total_price: 0 });
-  });
-});
-
-describe('nextUnitPrice', () => {
-  it('is the tier holding unit chargeable + 1: a tier ends at its up_to, inclusive', () => {
-    expect(nextUnitPrice(graduated, '999.5')).toBe('0.01');
-    expect(nextUnitPrice(graduated, '1000')).toBe('0.005');
-    expect(nextUnitPrice({ meter_id: 'x', price_per_unit: '7', free_threshold: '0' }, '5')).toBe('7');
   });
 });
 

@@ -1,5 +1,17 @@
-import { Decimal, decimalText, type InvoiceLine, type Meter, type Product, type Subscription } from '@meterstream/domain';
-import { invoiceHeader, priceInvoice, priceMeterUsage, type InvoiceHeader, type MeterPriceModel, type Period } from '@meterstream/billing';
+import { invoiceId } from '@meterstream/common';
+import {
+  invoiceHeader,
+  nextUnitPrice,
+  priceInvoice,
+  priceMeterUsage,
+  type InvoiceHeader,
+  type InvoiceLine,
+  type Meter,
+  type MeterPrice,
+  type Period,
+  type Product,
+  type Subscription,
+} from '@meterstream/domain';
 
 /** One meter of one period in Dodo's usage history (SubscriptionRetrieveUsageHistoryResponse.Meter). */
 export interface UsageHistoryMeter {
@@ -25,12 +37,12 @@ export interface UsageHistoryPeriod {
 }
 
 /**
- * A meter's usage in one period, priced by the billing pricer, so `total_price` is what the invoice
+ * A meter's usage in one period, priced by the domain's pricer (as billing prices it), so `total_price` is what the invoice
  * line of that period charges (before any late-usage adjustment). `price_per_unit` is the price of
  * every chargeable unit; graduated prices have no single one, so it is the price of the tier the next
  * unit falls in.
  */
-export function usageHistoryMeter(price: MeterPriceModel, meter: Pick<Meter, 'id' | 'name'>, currency: string, usage: string): UsageHistoryMeter {
+export function usageHistoryMeter(price: MeterPrice, meter: Pick<Meter, 'id' | 'name'>, currency: string, usage: string): UsageHistoryMeter {
   const line = priceMeterUsage(price, usage);
   const chargeable = line.chargeable_units ?? '0';
   return {
@@ -47,13 +59,6 @@ export function usageHistoryMeter(price: MeterPriceModel, meter: Pick<Meter, 'id
 
 export function usageHistoryPeriod(p: Period, meters: UsageHistoryMeter[]): UsageHistoryPeriod {
   return { start_date: new Date(p.start).toISOString(), end_date: new Date(p.end).toISOString(), meters };
-}
-
-/** The price of the tier that holds chargeable unit number `chargeable` + 1 (tiers are validated). */
-export function nextUnitPrice(price: MeterPriceModel, chargeable: string): string {
-  const units = new Decimal(chargeable);
-  const tier = (price.tiers ?? []).find((t) => t.up_to === null || units.lt(t.up_to));
-  return tier ? decimalText(new Decimal(tier.price_per_unit)) : decimalText(new Decimal(price.price_per_unit));
 }
 
 /** An amount (integer decimal text) as a JSON number; amounts beyond 2^53 would lose digits, so they fail. */
@@ -74,7 +79,7 @@ export interface InvoicePreview extends InvoiceHeader {
   computed_at: string;
 }
 
-/** Prices the open period with the billing pricer (the fixed fee plus one line per product meter). */
+/** Prices the open period as billing will (the fixed fee plus one line per product meter). */
 export function invoicePreview(
   subscription: Pick<Subscription, 'subscription_id' | 'customer_id'>,
   product: Product,
@@ -84,7 +89,7 @@ export function invoicePreview(
 ): InvoicePreview {
   const priced = priceInvoice(product, usage);
   return {
-    ...invoiceHeader(subscription, product, p),
+    ...invoiceHeader(invoiceId(subscription.subscription_id, p.start, p.end), subscription, product, p),
     status: 'preview',
     lines: priced.lines,
     subtotal: priced.subtotal,

@@ -55,7 +55,7 @@ export async function connectPlatform(config: MeterstreamConfig, logger: Logger,
     await catalog.start();
     catalogStarted = true;
     if (config.catalogFile) {
-      const written = await seedCatalog(catalog, loadCatalogFile(config.catalogFile), provisionMeter);
+      const written = await seedCatalog(catalog, loadCatalogFile(config.catalogFile, catalog.store), provisionMeter);
       if (written > 0) logger.info({ file: config.catalogFile, written }, 'catalog seeded');
     }
     for (const meter of catalog.store.list('meters')) await provisionMeter(meter);

@@ -1,14 +1,34 @@
 import type { ApiKey } from './api-key';
 import type { Meter } from './meter';
+import type { Interval } from '../periods/billing-periods';
 
-/** Dodo's usage-based price: a fixed fee plus, per meter, a price per unit over a free threshold. */
+/** How a meter's chargeable units are priced; each model is one file in src/pricing/. */
+export const PRICING_MODELS = ['per_unit', 'graduated', 'volume', 'package'] as const;
+export type PricingModel = (typeof PRICING_MODELS)[number];
+
+/** One price tier. Tier i covers chargeable units above the previous tier's `up_to`, up to and including its own. */
+export interface Tier {
+  /** Decimal text; null means unbounded, and only the last tier is unbounded. */
+  up_to: string | null;
+  /** Decimal text, up to 12 fraction digits, lowest denomination per unit. */
+  price_per_unit: string;
+  /** Decimal text, lowest denomination, charged once when the tier is reached. */
+  flat_fee?: string;
+}
+
+/**
+ * Dodo's usage-based meter price (a price per unit over a free threshold) plus Meterstream's pricing
+ * models (src/pricing/). `free_threshold` applies to every model: only units above it are chargeable.
+ */
 export interface MeterPrice {
   meter_id: string;
-  /** Extensions (see services/billing/src/invoice-pricer.ts): per_unit (Dodo's, the default), graduated, volume, package. */
-  model?: 'per_unit' | 'graduated' | 'volume' | 'package';
-  tiers?: { up_to: string | null; price_per_unit: string; flat_fee?: string }[];
+  /** per_unit (Dodo's, the default), graduated, volume, package. */
+  model?: PricingModel;
+  /** Graduated and volume only. */
+  tiers?: Tier[];
+  /** Decimal text > 0; units per package, package only. */
   package_size?: string;
-  /** Decimal text, up to 12 fraction digits, in the currency's lowest denomination per unit. */
+  /** Decimal text, up to 12 fraction digits, in the currency's lowest denomination per unit (per package for `package`). */
   price_per_unit: string;
   /** Units free of charge in each period (decimal text). */
   free_threshold: string;
@@ -22,7 +42,7 @@ export interface Product {
     currency: string;
     /** Lowest denomination, charged once per period. */
     fixed_price: number;
-    payment_frequency_interval: 'Day' | 'Week' | 'Month' | 'Year';
+    payment_frequency_interval: Interval;
     payment_frequency_count: number;
     meters: MeterPrice[];
   };

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type CatalogLog } from '@meterstream/common';
-import { MeterstreamError, parseIsoTime } from '@meterstream/domain';
-import { validateCustomerInput, validateCustomerPatch } from '../catalog-input';
-import { newCustomerId, type CustomerRecord } from '../catalog-records';
+import { MeterstreamError, parseIsoTime, validateCustomerInput, validateCustomerPatch, type CustomerRecord } from '@meterstream/domain';
+import { newCustomerId } from '../catalog-records';
 import { pageOf, type PageQuery } from '../pagination';
 
 interface CustomerListQuery extends PageQuery {

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type CatalogLog } from '@meterstream/common';
-import { MeterstreamError } from '@meterstream/domain';
-import { newProductId, type ProductRecord } from '../catalog-records';
-import { validateProductInput } from '../product-input';
+import { MeterstreamError, validateProductInput, type ProductRecord } from '@meterstream/domain';
+import { newProductId } from '../catalog-records';
 import { pageOf, type PageQuery } from '../pagination';
 
 /** Dodo's Product as retrieve and create answer it; `price` is the stored usage-based price. */

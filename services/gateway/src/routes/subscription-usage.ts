@@ -1,9 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type UsageReader } from '@meterstream/common';
-import { MeterstreamError, parseIsoTime, type CatalogView, type Meter, type MeterPrice } from '@meterstream/domain';
-import type { Period } from '@meterstream/billing';
+import { MeterstreamError, elapsedPeriods, openPeriod, parseIsoTime, periodsOverlapping, type CatalogView, type Meter, type MeterPrice, type Period } from '@meterstream/domain';
 import { pageWindow, type PageQuery } from '../pagination';
-import { elapsedPeriods, openPeriod, periodsOverlapping } from '../subscription-periods';
 import { invoicePreview, usageHistoryMeter, usageHistoryPeriod, type UsageHistoryPeriod } from '../usage-report';
 import { findSubscription, productOf } from './subscriptions';
 
@@ -14,8 +12,8 @@ interface UsageHistoryQuery extends PageQuery {
 }
 
 /**
- * Usage of a subscription from real-time aggregates (ClickHouse `meter_usage`), priced by the billing
- * pricer: Dodo's usage history (one item per billing period, most recent first) and a preview of the
+ * Usage of a subscription from real-time aggregates (ClickHouse `meter_usage`), priced as billing
+ * prices it: Dodo's usage history (one item per billing period, most recent first) and a preview of the
  * open period's invoice. Neither issues nor stores anything.
  */
 export function registerSubscriptionUsageRoutes(app: FastifyInstance, usage: UsageReader, catalog: CatalogView): void {

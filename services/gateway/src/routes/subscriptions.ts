@@ -1,10 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { type CatalogLog } from '@meterstream/common';
-import { MeterstreamError, type CatalogView, type Product } from '@meterstream/domain';
-import { validateCancelInput, validateSubscriptionInput, validateSubscriptionPatch } from '../catalog-input';
-import { newSubscriptionId, type CustomerRecord, type ProductRecord, type SubscriptionRecord } from '../catalog-records';
+import {
+  MeterstreamError,
+  cancellation,
+  currentPeriod,
+  validateCancelInput,
+  validateSubscriptionInput,
+  validateSubscriptionPatch,
+  type CatalogView,
+  type CustomerRecord,
+  type Product,
+  type ProductRecord,
+  type SubscriptionRecord,
+} from '@meterstream/domain';
+import { newSubscriptionId } from '../catalog-records';
 import { pageOf, type PageQuery } from '../pagination';
-import { cancellation, currentPeriod } from '../subscription-periods';
 
 /** Dodo's SubscriptionStatus values, accepted by the list filter; Meterstream uses active and cancelled. */
 const STATUSES = ['pending', 'active', 'on_hold', 'paused', 'cancelled', 'failed', 'expired', 'past_due'] as const;

@@ -1,24 +1,22 @@
-import { isStorableDecimal, type CatalogView, type FieldError } from '@meterstream/domain';
-import { validateMeterPrice, type MeterPriceModel, type PricingModel, type Tier } from '@meterstream/billing';
-import { isObject, readMetadata, readText, type Checked } from './catalog-input';
-import type { ProductRecord } from './catalog-records';
+import type { FieldError } from '../errors';
+import type { CatalogView, MeterPrice, Tier } from '../model/catalog';
+import type { ProductRecord } from '../model/catalog-records';
+import { INTERVALS, type Interval } from '../periods/billing-periods';
+import type { MeterPriceInput } from '../pricing/charge-model';
+import { validateFixedPrice, validateMeterPrice } from '../pricing/price-validation';
+import { isObject, readMetadata, readText, type Checked } from './input-readers';
 
-export const INTERVALS = ['Day', 'Week', 'Month', 'Year'] as const;
-export type Interval = (typeof INTERVALS)[number];
-const MODELS: readonly PricingModel[] = ['per_unit', 'graduated', 'volume', 'package'];
 /** Dodo's tax categories (informational here: Meterstream computes no tax). */
 export const TAX_CATEGORIES = ['digital_products', 'saas', 'e_book', 'edtech'] as const;
 export const MAX_METERS_PER_PRICE = 50;
-export const MAX_TIERS = 50;
 const MAX_INTERVAL_COUNT = 1000;
-const DECIMAL_RULE = 'a decimal string with at most 26 integer and 12 fraction digits';
 
 /**
  * Dodo's ProductCreateParams with a usage-based price: `name`, optional `description`, `tax_category`,
  * `metadata`, and `price: { type: 'usage_based_price', currency, fixed_price, payment_frequency_interval,
  * payment_frequency_count, subscription_period_interval?, subscription_period_count?, meters }`. Every
- * priced meter must exist and not be archived; every price must be one the pricer accepts (checked by
- * pricing zero usage, so creation and billing can never disagree). Errors name the full path, e.g.
+ * priced meter must exist and not be archived; every price must pass validateMeterPrice, the check the
+ * pricer makes too, so creation and billing can never disagree. Errors name the full path, e.g.
  * `price.meters[1].tiers[0].up_to`.
  */
 export function validateProductInput(input: unknown, id: string, now: string, catalog: CatalogView): Checked<ProductRecord> {
@@ -59,9 +57,7 @@ function readPrice(value: unknown, errors: FieldError[], catalog: CatalogView): 
   const currency = value.currency;
   if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) errors.push({ field: 'price.currency', message: 'an ISO 4217 code in capitals, e.g. USD' });
   const fixedPrice = value.fixed_price;
-  if (typeof fixedPrice !== 'number' || !Number.isSafeInteger(fixedPrice) || fixedPrice < 0) {
-    errors.push({ field: 'price.fixed_price', message: "a whole number ≥ 0 in the currency's lowest denomination" });
-  }
+  for (const problem of validateFixedPrice(fixedPrice)) errors.push({ field: `price.${problem.field}`, message: problem.message });
   const interval = readInterval(value.payment_frequency_interval, 'price.payment_frequency_interval', errors, true);
   const count = readCount(value.payment_frequency_count, 'price.payment_frequency_count', errors, true);
   const periodInterval = readInterval(value.subscription_period_interval, 'price.subscription_period_interval', errors, false);
@@ -100,7 +96,7 @@ function readCount(value: unknown, field: string, errors: FieldError[], required
   return undefined;
 }
 
-function readMeterPrices(value: unknown, errors: FieldError[], catalog: CatalogView): MeterPriceModel[] {
+function readMeterPrices(value: unknown, errors: FieldError[], catalog: CatalogView): MeterPrice[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) {
     errors.push({ field: 'price.meters', message: 'must be an array' });
@@ -111,7 +107,7 @@ function readMeterPrices(value: unknown, errors: FieldError[], catalog: CatalogV
     return [];
   }
   const seen = new Set<string>();
-  const prices: MeterPriceModel[] = [];
+  const prices: MeterPrice[] = [];
   value.forEach((item, i) => {
     const price = readMeterPrice(item, `price.meters[${i}]`, errors, catalog, seen);
     if (price) prices.push(price);
@@ -119,8 +115,11 @@ function readMeterPrices(value: unknown, errors: FieldError[], catalog: CatalogV
   return prices;
 }
 
-/** One meter's price: shape here, pricing rules by the pricer (validateMeterPrice). */
-export function readMeterPrice(value: unknown, at: string, errors: FieldError[], catalog: CatalogView, seen = new Set<string>()): MeterPriceModel | undefined {
+/**
+ * One meter's price. Here: JSON types (decimals as strings) and the catalog (the meter exists, is not
+ * archived, is priced once); the pricing rules are validateMeterPrice's, the pricer's own check.
+ */
+export function readMeterPrice(value: unknown, at: string, errors: FieldError[], catalog: CatalogView, seen = new Set<string>()): MeterPrice | undefined {
   if (!isObject(value)) {
     errors.push({ field: at, message: 'must be an object {meter_id, price_per_unit, free_threshold}' });
     return undefined;
@@ -134,43 +133,32 @@ export function readMeterPrice(value: unknown, at: string, errors: FieldError[],
     else if (seen.has(meterId)) errors.push({ field: `${at}.meter_id`, message: `meter ${meterId} is priced twice` });
     seen.add(meterId);
   }
-
-  let model: PricingModel | undefined;
-  if (value.model !== undefined && value.model !== null) {
-    if (MODELS.includes(value.model as PricingModel)) model = value.model as PricingModel;
-    else errors.push({ field: `${at}.model`, message: `one of ${MODELS.join(', ')}` });
-  }
-  const tiered = model === 'graduated' || model === 'volume';
-  // Tiered models price by their tiers; their price_per_unit is optional and unused.
-  const pricePerUnit = readDecimal(value.price_per_unit, `${at}.price_per_unit`, errors, !tiered) ?? '0';
-  const freeThreshold = readDecimal(value.free_threshold, `${at}.free_threshold`, errors, false, true) ?? '0';
-  const packageSize = readDecimal(value.package_size, `${at}.package_size`, errors, false);
+  const model = value.model ?? undefined;
+  const pricePerUnit = readDecimalText(value.price_per_unit, `${at}.price_per_unit`, errors);
+  const freeThreshold = readDecimalText(value.free_threshold, `${at}.free_threshold`, errors, true);
+  const packageSize = readDecimalText(value.package_size, `${at}.package_size`, errors);
   const tiers = readTiers(value.tiers, `${at}.tiers`, errors);
-  if (model === 'package' && (value.package_size === undefined || value.package_size === null)) {
-    errors.push({ field: `${at}.package_size`, message: 'required for the package model: units per package' });
-  }
-  if (tiered && (value.tiers === undefined || value.tiers === null)) {
-    errors.push({ field: `${at}.tiers`, message: `required for the ${model} model` });
-  }
   if (errors.length > before) return undefined;
 
-  const price: MeterPriceModel = {
+  const draft: MeterPriceInput = {
     meter_id: meterId!,
-    ...(model !== undefined ? { model } : {}),
-    price_per_unit: pricePerUnit,
-    free_threshold: freeThreshold,
+    ...(model !== undefined ? { model: model as MeterPrice['model'] } : {}),
+    ...(pricePerUnit !== undefined ? { price_per_unit: pricePerUnit } : {}),
+    ...(freeThreshold !== undefined ? { free_threshold: freeThreshold } : {}),
     ...(tiers !== undefined ? { tiers } : {}),
     ...(packageSize !== undefined ? { package_size: packageSize } : {}),
   };
-  const problems = validateMeterPrice(price);
-  for (const problem of problems) errors.push({ field: problem.field ? `${at}.${problem.field}` : at, message: problem.message });
-  return problems.length === 0 ? price : undefined;
+  const problems = validateMeterPrice(draft);
+  for (const problem of problems) errors.push({ field: `${at}.${problem.field}`, message: problem.message });
+  // Tiered models price by their tiers: their price_per_unit is optional and unused.
+  return problems.length === 0 ? { ...draft, price_per_unit: pricePerUnit ?? '0', free_threshold: freeThreshold ?? '0' } : undefined;
 }
 
+/** Tiers as JSON: an array of {up_to: decimal text or null, price_per_unit, flat_fee?}; their rules are the pricer's. */
 function readTiers(value: unknown, at: string, errors: FieldError[]): Tier[] | undefined {
   if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_TIERS) {
-    errors.push({ field: at, message: `an array of 1 to ${MAX_TIERS} tiers {up_to, price_per_unit, flat_fee?}` });
+  if (!Array.isArray(value)) {
+    errors.push({ field: at, message: 'an array of tiers {up_to, price_per_unit, flat_fee?}' });
     return undefined;
   }
   const before = errors.length;
@@ -181,27 +169,26 @@ function readTiers(value: unknown, at: string, errors: FieldError[]): Tier[] | u
       return { up_to: null, price_per_unit: '0' };
     }
     if (tier.up_to === undefined) errors.push({ field: `${field}.up_to`, message: 'required: a decimal string, or null for the last, unbounded tier' });
-    const upTo = tier.up_to === null ? null : (readDecimal(tier.up_to, `${field}.up_to`, errors, false) ?? null);
-    const pricePerUnit = readDecimal(tier.price_per_unit, `${field}.price_per_unit`, errors, true) ?? '0';
-    const flatFee = readDecimal(tier.flat_fee, `${field}.flat_fee`, errors, false);
+    const upTo = tier.up_to === null ? null : (readDecimalText(tier.up_to, `${field}.up_to`, errors) ?? null);
+    const pricePerUnit = readDecimalText(tier.price_per_unit, `${field}.price_per_unit`, errors, false, true) ?? '0';
+    const flatFee = readDecimalText(tier.flat_fee, `${field}.flat_fee`, errors);
     return { up_to: upTo, price_per_unit: pricePerUnit, ...(flatFee !== undefined ? { flat_fee: flatFee } : {}) };
   });
   return errors.length > before ? undefined : tiers;
 }
 
 /**
- * Decimal text that fits Decimal(38, 12). `allowNumber` also takes a JSON number (Dodo's SDK types
- * `free_threshold` as a number): it is stored as the shortest decimal text of that number.
+ * A decimal as JSON: a string (its rules are the pricer's), undefined when absent. `allowNumber` also
+ * takes a JSON number (Dodo's SDK types `free_threshold` as a number): it becomes the shortest decimal
+ * text of that number.
  */
-function readDecimal(value: unknown, field: string, errors: FieldError[], required: boolean, allowNumber = false): string | undefined {
+function readDecimalText(value: unknown, field: string, errors: FieldError[], allowNumber = false, required = false): string | undefined {
   if (value === undefined || value === null) {
-    if (required) errors.push({ field, message: `required: ${DECIMAL_RULE}` });
+    if (required) errors.push({ field, message: 'required: a decimal string' });
     return undefined;
   }
-  const text = typeof value === 'string' ? value : allowNumber && typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
-  if (text === undefined || !isStorableDecimal(text)) {
-    errors.push({ field, message: allowNumber ? `${DECIMAL_RULE}, or a number` : DECIMAL_RULE });
-    return undefined;
-  }
-  return text;
+  if (typeof value === 'string') return value;
+  if (allowNumber && typeof value === 'number' && Number.isFinite(value)) return String(value);
+  errors.push({ field, message: allowNumber ? 'a decimal string, or a number' : 'a decimal string' });
+  return undefined;
 }

@@ -1,5 +1,5 @@
 import { CatalogStore } from '@meterstream/common';
-import { type Meter } from '@meterstream/domain';
+import type { Meter } from '../model/meter';
 import { validateProductInput } from './product-input';
 
 const NOW = '2026-03-01T00:00:00.000Z';

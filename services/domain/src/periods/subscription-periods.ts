@@ -1,5 +1,5 @@
-import { period, periodAt, type Interval, type Period } from '@meterstream/billing';
-import type { Subscription } from '@meterstream/domain';
+import type { Subscription } from '../model/catalog';
+import { clipPeriod, period, periodAt, type Interval, type Period } from './billing-periods';
 
 /** A product's billing cycle (its usage-based price's payment frequency). */
 export interface BillingCycle {
@@ -8,13 +8,12 @@ export interface BillingCycle {
 }
 
 /**
- * Billing periods of a subscription as billing closes them (services/billing/src/billing-periods.ts):
+ * Billing periods of a subscription as billing closes them (billing-periods.ts, duePeriods):
  * contiguous periods from `start`, the last one cut short at `ends_at` when the subscription ended
  * mid-period. Pure: `now` is an argument.
  */
 const anchorOf = (s: Pick<Subscription, 'start'>) => Date.parse(s.start);
 const endOf = (s: Pick<Subscription, 'ends_at'>) => (s.ends_at ? Date.parse(s.ends_at) : null);
-const clip = (p: Period, endsAt: number | null): Period => ({ index: p.index, start: p.start, end: endsAt === null ? p.end : Math.min(p.end, endsAt) });
 
 /** Every period that has begun by `now` (and before the subscription ended), most recent first. */
 export function elapsedPeriods(subscription: Pick<Subscription, 'start' | 'ends_at'>, cycle: BillingCycle, now: number): Period[] {
@@ -25,7 +24,7 @@ export function elapsedPeriods(subscription: Pick<Subscription, 'start' | 'ends_
   const { payment_frequency_interval: interval, payment_frequency_count: count } = cycle;
   const periods: Period[] = [];
   for (let index = periodAt(anchor, interval, count, last).index; index >= 0; index--) {
-    periods.push(clip(period(anchor, interval, count, index), endsAt));
+    periods.push(clipPeriod(period(anchor, interval, count, index), endsAt));
   }
   return periods;
 }
@@ -36,7 +35,7 @@ export function openPeriod(subscription: Pick<Subscription, 'start' | 'ends_at'>
   const endsAt = endOf(subscription);
   if (endsAt !== null && endsAt <= now) return null;
   const { payment_frequency_interval: interval, payment_frequency_count: count } = cycle;
-  return clip(periodAt(anchor, interval, count, Math.max(now, anchor)), endsAt);
+  return clipPeriod(periodAt(anchor, interval, count, Math.max(now, anchor)), endsAt);
 }
 
 /** The open period, else the last one (an ended subscription); null when none began. */

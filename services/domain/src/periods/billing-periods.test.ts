@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { duePeriods, period, periodAt, periodStart, type Interval } from './billing-periods';
+import { clipPeriod, duePeriods, period, periodAt, periodStart, type Interval } from './billing-periods';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const HOUR = 3600000;
@@ -63,5 +63,14 @@ describe('billing periods', () => {
       ),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('clipPeriod', () => {
+  it("cuts a period at the subscription's end and leaves it whole while it runs", () => {
+    const p = { index: 3, start: Date.UTC(2026, 2, 1), end: Date.UTC(2026, 3, 1) };
+    expect(clipPeriod(p, null)).toEqual(p);
+    expect(clipPeriod(p, Date.UTC(2026, 2, 10))).toEqual({ ...p, end: Date.UTC(2026, 2, 10) });
+    expect(clipPeriod(p, Date.UTC(2026, 5, 1))).toEqual(p);
   });
 });

@@ -1,4 +1,6 @@
-export type Interval = 'Day' | 'Week' | 'Month' | 'Year';
+/** A product's billing interval (Dodo's `payment_frequency_interval`); declared here only. */
+export const INTERVALS = ['Day', 'Week', 'Month', 'Year'] as const;
+export type Interval = (typeof INTERVALS)[number];
 
 export interface Period {
   index: number;
@@ -7,6 +9,8 @@ export interface Period {
   /** Exclusive, epoch ms. */
   end: number;
 }
+
+const DAY_MS = 86400000;
 
 /**
  * Start of billing period `index` of a subscription anchored at `anchor`. Every period start is
@@ -18,9 +22,9 @@ export function periodStart(anchor: number, interval: Interval, count: number, i
   const steps = index * count;
   switch (interval) {
     case 'Day':
-      return anchor + steps * 86400000;
+      return anchor + steps * DAY_MS;
     case 'Week':
-      return anchor + steps * 7 * 86400000;
+      return anchor + steps * 7 * DAY_MS;
     case 'Month':
       return addMonthsClamped(anchor, steps);
     case 'Year':
@@ -43,12 +47,20 @@ export function period(anchor: number, interval: Interval, count: number, index:
 
 /** The period that contains `at` (at ≥ anchor). */
 export function periodAt(anchor: number, interval: Interval, count: number, at: number): Period {
-  const days = (at - anchor) / 86400000;
+  const days = (at - anchor) / DAY_MS;
   const approx = { Day: days / count, Week: days / (7 * count), Month: days / (30.44 * count), Year: days / (365.25 * count) }[interval];
   let index = Math.max(0, Math.floor(approx) - 1);
   while (periodStart(anchor, interval, count, index + 1) <= at) index++;
   while (index > 0 && periodStart(anchor, interval, count, index) > at) index--;
   return period(anchor, interval, count, index);
+}
+
+/**
+ * A period cut short at the subscription's end (`endsAt`, epoch ms; null while it runs): the last
+ * period of a subscription that ended mid-period is partial. Billing and the gateway both clip here.
+ */
+export function clipPeriod(p: Period, endsAt: number | null): Period {
+  return { index: p.index, start: p.start, end: endsAt === null ? p.end : Math.min(p.end, endsAt) };
 }
 
 /**
@@ -66,11 +78,10 @@ export function duePeriods(
 ): Period[] {
   const due: Period[] = [];
   for (let index = 0; ; index++) {
-    const p = period(anchor, interval, count, index);
+    const p = clipPeriod(period(anchor, interval, count, index), endsAt);
     if (endsAt !== null && p.start >= endsAt) break;
-    const end = endsAt !== null ? Math.min(p.end, endsAt) : p.end;
-    if (end > now - graceMs) break;
-    due.push({ index, start: p.start, end });
+    if (p.end > now - graceMs) break;
+    due.push(p);
   }
   return due;
 }
