@@ -6,13 +6,13 @@ import {
   lateUsage,
   lateUsageSince,
   periodsToClose,
+  buildInvoice,
   duePeriods,
   type CatalogView,
   type DuePeriod,
   type Invoice,
   type Period,
 } from '@meterstream/domain';
-import { buildInvoice } from './invoice-builder';
 import { INVOICES_PER_TRANSACTION, InvoiceEmitter } from './invoice-emitter';
 import { InvoiceStore } from './invoice-store';
 import { PipelineProgress } from './pipeline-progress';
@@ -139,7 +139,7 @@ export class Billing {
     for (const { subscription, product, period } of items) {
       const usage = invoiceUsage(product, (meterId) => totals(subscription.customer_id, meterId));
       const late = await this.lateUsageOf(subscription.subscription_id, subscription.customer_id, product.price.meters.map((m) => m.meter_id), since);
-      invoices.push(buildInvoice(subscription, product, period, usage, late, now));
+      invoices.push(buildInvoice(invoiceId(subscription.subscription_id, period.start, period.end), subscription, product, period, usage, late, now));
     }
     return invoices;
   }

@@ -1,2 +1,1 @@
 export * from './billing';
-export * from './invoice-builder';

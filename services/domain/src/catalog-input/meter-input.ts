@@ -1,6 +1,6 @@
-import { AGGREGATION_TYPES, type AggregationType, type Meter } from './model/meter';
-import type { FieldError } from './errors';
-import { validateFilter } from './filter/filter-validator';
+import { AGGREGATION_TYPES, type AggregationType, type Meter } from '../model/meter';
+import type { FieldError } from '../errors';
+import { validateFilter } from '../filter/filter-validator';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -1,22 +1,18 @@
-import { invoiceId } from '@meterstream/common';
-import { Decimal, decimalText, invoiceHeader, priceInvoice, priceMeterUsage, type Invoice, type InvoiceLine, type Product, type Subscription } from '@meterstream/domain';
-
-export interface LateUsage {
-  periodStart: string;
-  periodEnd: string;
-  meterId: string;
-  /** Units billed for that period so far. */
-  billed: string;
-  /** Units that period holds now. */
-  current: string;
-}
+import { Decimal, decimalText } from '../decimal';
+import { invoiceHeader } from '../invoice/invoice-header';
+import type { Invoice, InvoiceLine } from '../model/invoice';
+import type { Product, Subscription } from '../model/catalog';
+import { priceInvoice, priceMeterUsage } from '../pricing/invoice-lines';
+import type { LateUsage } from './late-usage';
 
 /**
- * The invoice of one subscription period. Pure: no I/O. Meter lines price this period's usage; late
- * usage of earlier, already invoiced periods becomes adjustment lines, priced as the difference
- * between the charge for the usage now and the charge billed before (each rounded once, half-up).
+ * The invoice of one subscription period, with its deterministic `id` (invoiceId in common). Pure: no
+ * I/O. Meter lines price this period's usage; late usage of earlier, already invoiced periods becomes
+ * adjustment lines, priced as the difference between the charge for the usage now and the charge
+ * billed before (each rounded once, half-up).
  */
 export function buildInvoice(
+  id: string,
   subscription: Subscription,
   product: Product,
   period: { start: number; end: number },
@@ -47,7 +43,7 @@ export function buildInvoice(
   }
   const total = lines.reduce((sum, l) => sum.plus(l.amount), new Decimal(0));
   return {
-    ...invoiceHeader(invoiceId(subscription.subscription_id, period.start, period.end), subscription, product, period),
+    ...invoiceHeader(id, subscription, product, period),
     status: 'issued',
     lines,
     subtotal: decimalText(total),
