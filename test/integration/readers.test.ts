@@ -56,20 +56,20 @@ describe(`readers (${process.env.CLICKHOUSE_URL ? 'server' : 'embedded'})`, () =
     });
 
     it('gives the total as canonical decimal text and counts by the meter aggregation', async () => {
-      const reader = new UsageReader(warehouse);
+      const reader = new UsageReader(warehouse, 60_000);
       expect(await reader.total(scope)).toBe('19.500000000001');
       expect(await reader.total({ ...scope, aggregation: 'count' })).toBe('6');
       expect(await reader.total({ ...scope, aggregation: 'max' })).toBe('12.5');
     });
 
     it('gives "0" where no record fell in the range', async () => {
-      const reader = new UsageReader(warehouse);
+      const reader = new UsageReader(warehouse, 60_000);
       expect(await reader.total({ ...scope, start: Date.UTC(2025, 0, 1), end: Date.UTC(2025, 1, 1) })).toBe('0');
       expect(await reader.total({ ...scope, customerId: 'cus_nobody' })).toBe('0');
     });
 
     it('gives one value per calendar window of the time zone, oldest first, as epoch ms', async () => {
-      const reader = new UsageReader(warehouse);
+      const reader = new UsageReader(warehouse, 60_000);
       expect(await reader.windows(scope, 'day')).toEqual([
         { start: Date.UTC(2026, 0, 5), end: Date.UTC(2026, 0, 6), value: '12.500000000001' },
         { start: Date.UTC(2026, 0, 7), end: Date.UTC(2026, 0, 8), value: '7' },

@@ -36,7 +36,7 @@ describe(`warehouse (${process.env.CLICKHOUSE_URL ? 'server' : 'embedded'})`, ()
   });
 
   async function total(aggregation: AggregationType, meterId = meter): Promise<string> {
-    const { query, params } = usageTotalQuery({ meterId, aggregation, customerId: "cus_o'brien", start: T0, end: T0 + 3600000 });
+    const { query, params } = usageTotalQuery({ meterId, aggregation, customerId: "cus_o'brien", start: T0, end: T0 + 3600000, windowMs: 60_000 });
     const [result] = await warehouse.query<{ total: string }>(query, params);
     return result.total;
   }
@@ -61,7 +61,7 @@ describe(`warehouse (${process.env.CLICKHOUSE_URL ? 'server' : 'embedded'})`, ()
     expect(await total('last')).toBe('7');
     expect(await total('unique_count')).toBe('3');
 
-    const { query, params } = usageWindowsQuery({ meterId: meter, aggregation: 'unique_count', customerId: "cus_o'brien", start: T0, end: T0 + 3600000 }, 'minute');
+    const { query, params } = usageWindowsQuery({ meterId: meter, aggregation: 'unique_count', customerId: "cus_o'brien", start: T0, end: T0 + 3600000, windowMs: 60_000 }, 'minute');
     const windows = await warehouse.query<{ bucket: string; value: string }>(query, params);
     expect(windows.map((w) => [new Date(w.bucket).toISOString(), w.value])).toEqual([
       ['2026-01-31T23:58:00.000Z', '3'],
@@ -78,7 +78,7 @@ describe(`warehouse (${process.env.CLICKHOUSE_URL ? 'server' : 'embedded'})`, ()
       at.map((t, i) => ({ ...row({ meter_id: dst, window_start: t, window_end: t, record_count: 1, value: '1', last_event_id: `d${i}` }) })),
     );
     const windows = async (window: 'day' | 'month', tz: string) => {
-      const { query, params } = usageWindowsQuery({ meterId: dst, aggregation: 'count', customerId: "cus_o'brien", start: Date.UTC(2026, 0, 1), end: Date.UTC(2027, 0, 1) }, window, tz);
+      const { query, params } = usageWindowsQuery({ meterId: dst, aggregation: 'count', customerId: "cus_o'brien", start: Date.UTC(2026, 0, 1), end: Date.UTC(2027, 0, 1), windowMs: 60_000 }, window, tz);
       const rows = await warehouse.query<{ bucket: string; bucket_end: string }>(query, params);
       return rows.map((r) => [new Date(r.bucket).toISOString(), new Date(r.bucket_end).toISOString()]);
     };

@@ -154,7 +154,7 @@ async function main(): Promise<void> {
     const pick = (): { meter: dataset.DatasetMeter; scope: UsageScope } => {
       const meter = meters[Math.floor(random() * meters.length)];
       const customerId = dataset.customerId(Math.floor(random() * customers));
-      return { meter, scope: { meterId: meter.id, aggregation: meter.aggregation.type, customerId, start, end } };
+      return { meter, scope: { meterId: meter.id, aggregation: meter.aggregation.type, customerId, start, end, windowMs: dataset.WINDOW_MS } };
     };
     const run = <T>(built: BuiltQuery): Promise<T[]> => warehouse.query<T>(built.query, built.params);
     const timed = async <T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> => {

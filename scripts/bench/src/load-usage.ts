@@ -145,7 +145,7 @@ async function verify(warehouse: Warehouse, args: LoadArgs, endOffsets: number[]
   for (let i = 0; i < dataset.METERS.length; i++) {
     const meter = dataset.METERS[i];
     const customer = dataset.customerId((i * 7919 + 17) % args.customers);
-    const scope = { meterId: meter.id, aggregation: meter.aggregation.type, customerId: customer, start, end };
+    const scope = { meterId: meter.id, aggregation: meter.aggregation.type, customerId: customer, start, end, windowMs: dataset.WINDOW_MS };
     const built = usageTotalQuery(scope);
     const [fromUsage] = await warehouse.query<UsageTotal>(built.query, built.params);
     const [fromEvents] = await warehouse.query<UsageTotal>(dataset.rawUsageQuery(meter), {

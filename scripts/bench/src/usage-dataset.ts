@@ -116,6 +116,9 @@ export const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS})
 SELECT ${EVENT_COLUMNS} FROM (${GENERATOR})
 SETTINGS max_insert_threads = 2, optimize_on_insert = 0`;
 
+/** The aggregator's window (1 minute, its default): the data set's partials are per minute. */
+export const WINDOW_MS = 60_000;
+
 /**
  * A meter's value column from its events: each event is a partial of one record (the shape of a
  * meter_usage row), merged by the aggregation's own rule (@meterstream/domain), as the aggregator's fold

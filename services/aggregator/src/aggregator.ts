@@ -2,8 +2,8 @@ import type { Kafka } from 'kafkajs';
 import { eventsProgressQuery, pipelineNames, SINK_NAMES, usageProgressQuery, type AvroCodec, type Logger, type MeterstreamConfig, type Topics, type Warehouse } from '@meterstream/common';
 import type { CatalogView } from '@meterstream/domain';
 import { DurableSink } from './durable-sink';
-import { EVENTS_TABLE, RawEventBuffer } from './raw-event-sink';
-import { USAGE_TABLE, UsageBuffer } from './usage-sink';
+import { RawEventBuffer } from './raw-event-sink';
+import { UsageBuffer } from './usage-sink';
 
 export interface AggregatorDeps {
   config: MeterstreamConfig;
@@ -41,7 +41,6 @@ export class Aggregator {
       logger: logger.child({ sink: SINK_NAMES.usage }),
       groupId: names.aggregatorGroup,
       topics: meterTopics(),
-      table: USAGE_TABLE,
       progressQuery: usageProgressQuery,
       newBuffer: () => new UsageBuffer(codec, (id) => catalog.get('meters', id)?.aggregation.type, windowMs),
     });
@@ -51,7 +50,6 @@ export class Aggregator {
       logger: logger.child({ sink: SINK_NAMES.rawEvents }),
       groupId: names.rawEventSinkGroup,
       topics: [topics.events],
-      table: EVENTS_TABLE,
       progressQuery: eventsProgressQuery,
       newBuffer: () => new RawEventBuffer(codec),
     });

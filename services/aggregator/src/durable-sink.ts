@@ -2,13 +2,24 @@ import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { SINK_PROGRESS_TABLE, SupervisedConsumer, type BuiltQuery, type Logger, type Warehouse } from '@meterstream/common';
 import { toClickHouseTime } from '@meterstream/domain';
 
+/** Rows for one ClickHouse table. */
+export interface InsertBatch {
+  table: string;
+  rows: Record<string, unknown>[];
+}
+
 /** What a sink buffers for one partition between two flushes. */
 export interface SinkBuffer {
   /** Adds one record; false when the record was not usable (it is logged and skipped). */
   add(message: KafkaMessage): Promise<boolean>;
   readonly size: number;
-  /** Rows for ClickHouse, each stamped with the source position so progress lands with the rows. */
-  rows(source: { topic: string; partition: number; endOffset: string }): Record<string, unknown>[];
+  /**
+   * The buffered records as inserts, in the order they must land, each row stamped with its source
+   * position. The last insert's rows carry the progress (the sink's progressQuery reads the resume
+   * position back from them); inserts before it must be idempotent (a ReplacingMergeTree keyed by the
+   * record), since a crash between two inserts makes them land again.
+   */
+  rows(source: { topic: string; partition: number; endOffset: string }): InsertBatch[];
 }
 
 export interface DurableSinkOptions {
@@ -18,7 +29,6 @@ export interface DurableSinkOptions {
   logger: Logger;
   groupId: string;
   topics: string[];
-  table: string;
   /**
    * The query for the next offset to read per partition of one topic, from the rows already stored:
    * columns `partition` and `next_offset` (usageProgressQuery, eventsProgressQuery).
@@ -47,7 +57,7 @@ interface PartitionState {
    * rows under the same token, before anything newer: a failed insert that did land in ClickHouse is
    * then dropped as a duplicate, and one that did not land is not lost.
    */
-  pending: { rows: Record<string, unknown>[]; token: string; end: bigint } | undefined;
+  pending: { batches: InsertBatch[]; token: string; end: bigint } | undefined;
   lock: Promise<void>;
 }
 
@@ -200,6 +210,16 @@ export class DurableSink {
     return state;
   }
 
+  /**
+   * One flush's inserts, one after the other, each under the flush's token (ClickHouse keeps tokens
+   * per table): retried after a failure, an insert that did land is dropped as a duplicate.
+   */
+  private async insertInOrder(batches: readonly InsertBatch[], token: string): Promise<void> {
+    for (const batch of batches) {
+      if (batch.rows.length > 0) await this.options.warehouse.insert(batch.table, batch.rows, { dedupToken: token });
+    }
+  }
+
   private withLock(state: PartitionState, fn: () => Promise<void>): Promise<void> {
     const run = state.lock.then(fn);
     state.lock = run.catch(() => undefined);
@@ -217,14 +237,14 @@ export class DurableSink {
         if (state.end === state.next) return;
         const endOffset = state.end.toString();
         state.pending = {
-          rows: state.buffer.rows({ topic: state.topic, partition: state.partition, endOffset }),
+          batches: state.buffer.rows({ topic: state.topic, partition: state.partition, endOffset }),
           token: `${this.options.name}:${state.topic}:${state.partition}:${state.next}-${endOffset}`,
           end: state.end,
         };
         state.buffer = this.options.newBuffer(state.topic, state.partition);
       }
-      const { rows, token, end } = state.pending;
-      const insert = this.options.warehouse.insert(this.options.table, rows, { dedupToken: token });
+      const { batches, token, end } = state.pending;
+      const insert = this.insertInOrder(batches, token);
       this.inflight.add(insert);
       try {
         await insert;

@@ -1,7 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import { type AvroCodec } from '@meterstream/common';
 import { invalidEvent, metadataToJson, toClickHouseTime, type UsageEvent } from '@meterstream/domain';
-import type { SinkBuffer } from './durable-sink';
+import type { InsertBatch, SinkBuffer } from './durable-sink';
 
 export const EVENTS_TABLE = 'events';
 
@@ -24,8 +24,8 @@ export class RawEventBuffer implements SinkBuffer {
     return true;
   }
 
-  rows(source: { topic: string; partition: number }): Record<string, unknown>[] {
-    return this.pending.splice(0).map(({ event, offset }) => ({
+  rows(source: { topic: string; partition: number }): InsertBatch[] {
+    const rows = this.pending.splice(0).map(({ event, offset }) => ({
       event_id: event.event_id,
       customer_id: event.customer_id,
       event_name: event.event_name,
@@ -36,5 +36,6 @@ export class RawEventBuffer implements SinkBuffer {
       source_partition: source.partition,
       source_offset: offset,
     }));
+    return [{ table: EVENTS_TABLE, rows }];
   }
 }

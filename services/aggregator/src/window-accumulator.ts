@@ -90,3 +90,18 @@ export function partialToRow(p: PartialAggregate): Record<string, unknown> {
     unique_keys: [...p.uniqueKeys],
   };
 }
+
+/**
+ * One counted record as a row of meter_records (read where a range cuts a window): its value ("0" for
+ * count and unique_count, whose records carry none) and its unique key.
+ */
+export function recordToRow(record: MeterRecord): Record<string, unknown> {
+  return {
+    meter_id: record.meter_id,
+    customer_id: record.customer_id,
+    timestamp: toClickHouseTime(record.timestamp),
+    event_id: record.event_id,
+    value: record.value ?? '0',
+    unique_key: record.unique_key,
+  };
+}

@@ -61,7 +61,7 @@ export class Billing {
   constructor(private readonly deps: BillingDeps) {
     this.emitter = new InvoiceEmitter(deps.kafka, deps.codec, deps.topics.invoices, deps.transactionalId);
     this.store = new InvoiceStore(deps.warehouse);
-    this.usage = new UsageReader(deps.warehouse, deps.catalog);
+    this.usage = new UsageReader(deps.warehouse, deps.catalog, deps.config.aggregator.windowSeconds * 1000);
   }
 
   async start({ schedule = true }: { schedule?: boolean } = {}): Promise<void> {

@@ -9,11 +9,13 @@ export class UsageReader {
   constructor(
     private readonly warehouse: Warehouse,
     private readonly catalog: CatalogView,
+    /** The aggregator's window size (config.aggregator.windowSeconds × 1000). */
+    private readonly windowMs: number,
   ) {}
 
   /** Totals of these meters for these customers over [start, end), each merged as its meter aggregates. */
   async totals(meterIds: readonly string[], customerIds: readonly string[], start: number, end: number): Promise<PeriodTotals> {
-    const { query, params } = periodUsageQuery([...new Set(meterIds)], [...new Set(customerIds)], start, end);
+    const { query, params } = periodUsageQuery([...new Set(meterIds)], [...new Set(customerIds)], start, end, this.windowMs);
     const rows = await this.warehouse.query<PeriodUsageRow>(query, params);
     const byKey = new Map(rows.map((r) => [`${r.meter_id}\u0000${r.customer_id}`, r]));
     return (customerId, meterId) => {

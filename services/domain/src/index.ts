@@ -36,3 +36,4 @@ export * from './catalog-input/input-readers';
 export * from './catalog-input/customer-input';
 export * from './catalog-input/subscription-input';
 export * from './catalog-input/product-input';
+export * from './aggregations/usage-range';

@@ -41,6 +41,8 @@ export interface GatewayDeps {
   billing?: BillingPort;
   /** Body limit and event-time limits (config.gateway). */
   settings: Pick<MeterstreamConfig['gateway'], 'bodyLimitBytes' | 'maxEventAgeSeconds' | 'maxFutureSkewSeconds'>;
+  /** The aggregator's window size in ms (config.aggregator.windowSeconds × 1000), for exact usage ranges. */
+  usageWindowMs: number;
 }
 
 /** Fastify's own request errors, under the project's codes. */
@@ -90,7 +92,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     api.get('/openapi.json', { config: { scope: 'read' } }, async () => app.swagger());
     const businessId = deps.businessId ?? 'bus_meterstream';
     const events = new EventReader(deps.warehouse);
-    const usage = new UsageReader(deps.warehouse);
+    const usage = new UsageReader(deps.warehouse, deps.usageWindowMs);
     registerEventRoutes(api, deps.publisher, new SeenEvents(events, deps.logger), limits);
     registerEventQueryRoutes(api, events, deps.meters.catalog.store, businessId);
     registerMeterRoutes(api, deps.meters, businessId);

@@ -37,6 +37,7 @@ export async function createGateway(deps: GatewayServiceDeps): Promise<GatewaySe
     warehouse: deps.warehouse,
     meters: platform,
     settings: config.gateway,
+    usageWindowMs: config.aggregator.windowSeconds * 1000,
     billing: deps.billing,
   });
   const stop = async () => {

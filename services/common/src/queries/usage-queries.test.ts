@@ -10,6 +10,7 @@ const scope = (overrides: Partial<Parameters<typeof usageTotalQuery>[0]> = {}) =
   customerId: "o'brien",
   start: START,
   end: END,
+  windowMs: 60_000,
   ...overrides,
 });
 
@@ -42,6 +43,8 @@ describe('usageTotalQuery', () => {
       customer_id: "o'brien",
       start: '2026-01-01 00:00:00.000',
       end: '2026-02-01 00:00:00.000',
+      whole_start: '2026-01-01 00:00:00.000',
+      whole_end: '2026-02-01 00:00:00.000',
     });
   });
 
@@ -53,11 +56,19 @@ describe('usageTotalQuery', () => {
     expect(query).not.toContain(String(START));
   });
 
-  it('filters on a half-open range [start, end) of window_start', () => {
-    const { query } = usageTotalQuery(scope());
-    expect(query).toMatch(/window_start >= \{start:DateTime64\(3, 'UTC'\)\}/);
-    expect(query).toMatch(/window_start < \{end:DateTime64\(3, 'UTC'\)\}/);
-    expect(query).not.toMatch(/window_start <= \{end/);
+  it('takes whole windows by window_start and the records of cut windows by timestamp, both half-open', () => {
+    const { query, params } = usageTotalQuery(scope({ start: Date.UTC(2026, 0, 1, 17, 19, 15), end: Date.UTC(2026, 0, 1, 17, 22, 0, 1) }));
+    expect(query).toMatch(/FROM meter_usage\s+WHERE [^)]*window_start >= \{whole_start:DateTime64\(3, 'UTC'\)\} AND window_start < \{whole_end:DateTime64\(3, 'UTC'\)\}/);
+    expect(query).toMatch(/FROM meter_records FINAL/);
+    expect(query).toContain("timestamp >= {start:DateTime64(3, 'UTC')} AND timestamp < {whole_start:DateTime64(3, 'UTC')}");
+    expect(query).toContain("timestamp >= {whole_end:DateTime64(3, 'UTC')} AND timestamp < {end:DateTime64(3, 'UTC')}");
+    expect(query).not.toMatch(/<= \{end/);
+    expect(params).toMatchObject({
+      start: '2026-01-01 17:19:15.000',
+      whole_start: '2026-01-01 17:20:00.000',
+      whole_end: '2026-01-01 17:22:00.000',
+      end: '2026-01-01 17:22:00.001',
+    });
   });
 
   it('uses the merge expression of the aggregation as total', () => {
@@ -102,6 +113,8 @@ describe('usageWindowsQuery', () => {
       customer_id: "o'brien",
       start: '2026-01-01 00:00:00.000',
       end: '2026-02-01 00:00:00.000',
+      whole_start: '2026-01-01 00:00:00.000',
+      whole_end: '2026-02-01 00:00:00.000',
       tz: "Europe/Paris'; DROP TABLE x",
     });
     expect(query).not.toContain('Europe');

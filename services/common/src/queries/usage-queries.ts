@@ -1,4 +1,4 @@
-import { AGGREGATION_TYPES, AGGREGATIONS, aggregationOf, toClickHouseTime, type AggregationType } from '@meterstream/domain';
+import { AGGREGATION_TYPES, AGGREGATIONS, aggregationOf, splitUsageRange, toClickHouseTime, type AggregationType } from '@meterstream/domain';
 import type { QueryParams } from '../warehouse/warehouse';
 
 const count = AGGREGATIONS.count;
@@ -20,7 +20,7 @@ export function mergeExpression(type: AggregationType): string {
   return `toString(${aggregationOf(type).mergeSql})`;
 }
 
-interface UsageScope {
+export interface UsageScope {
   meterId: string;
   aggregation: AggregationType;
   customerId: string;
@@ -28,25 +28,51 @@ interface UsageScope {
   start: number;
   /** Exclusive, epoch ms. */
   end: number;
+  /** The aggregator's window size (AGGREGATOR_WINDOW_SECONDS × 1000): which windows lie wholly inside. */
+  windowMs: number;
 }
 
-const SCOPE_WHERE = `meter_id = {meter_id:String} AND customer_id = {customer_id:String}
-  AND window_start >= {start:DateTime64(3, 'UTC')} AND window_start < {end:DateTime64(3, 'UTC')}`;
+/**
+ * The partial rows that make up usage over exactly [start, end), whatever its boundaries: the stored
+ * partials of the windows wholly inside the range, and, for the windows its start or end cuts, one
+ * partial per counted record (meter_records), in the same columns. Every aggregation's merge applies
+ * to the union unchanged. `scope` filters meter_id and customer_id (the same in both tables).
+ */
+function exactRangeSource(scope: string): string {
+  return `(
+  SELECT meter_id, customer_id, window_start, record_count, value, last_timestamp, last_event_id, unique_keys
+  FROM meter_usage
+  WHERE ${scope} AND window_start >= {whole_start:DateTime64(3, 'UTC')} AND window_start < {whole_end:DateTime64(3, 'UTC')}
+  UNION ALL
+  SELECT meter_id, customer_id, timestamp AS window_start, toUInt64(1) AS record_count, value, timestamp AS last_timestamp,
+    event_id AS last_event_id, if(isNull(unique_key), CAST([] AS Array(String)), [assumeNotNull(unique_key)]) AS unique_keys
+  FROM meter_records FINAL
+  WHERE ${scope} AND ((timestamp >= {start:DateTime64(3, 'UTC')} AND timestamp < {whole_start:DateTime64(3, 'UTC')})
+    OR (timestamp >= {whole_end:DateTime64(3, 'UTC')} AND timestamp < {end:DateTime64(3, 'UTC')}))
+)`;
+}
 
-function scopeParams(scope: UsageScope): QueryParams {
+function rangeParams(start: number, end: number, windowMs: number): QueryParams {
+  const split = splitUsageRange(start, end, windowMs);
   return {
-    meter_id: scope.meterId,
-    customer_id: scope.customerId,
-    start: toClickHouseTime(scope.start),
-    end: toClickHouseTime(scope.end),
+    start: toClickHouseTime(split.start),
+    end: toClickHouseTime(split.end),
+    whole_start: toClickHouseTime(split.wholeStart),
+    whole_end: toClickHouseTime(split.wholeEnd),
   };
 }
 
-/** One row `{ total, records }` for a meter and customer over [start, end). */
+const ONE_PAIR = 'meter_id = {meter_id:String} AND customer_id = {customer_id:String}';
+
+function scopeParams(scope: UsageScope): QueryParams {
+  return { meter_id: scope.meterId, customer_id: scope.customerId, ...rangeParams(scope.start, scope.end, scope.windowMs) };
+}
+
+/** One row `{ total, records }` for a meter and customer over [start, end), exact to the millisecond. */
 export function usageTotalQuery(scope: UsageScope): BuiltQuery {
   return {
-    query: `SELECT ${mergeExpression(scope.aggregation)} AS total, toString(sum(record_count)) AS records
-FROM meter_usage WHERE ${SCOPE_WHERE}`,
+    query: `SELECT ${mergeExpression(scope.aggregation)} AS total, ${mergeExpression('count')} AS records
+FROM ${exactRangeSource(ONE_PAIR)}`,
     params: scopeParams(scope),
   };
 }
@@ -54,7 +80,8 @@ FROM meter_usage WHERE ${SCOPE_WHERE}`,
 const WINDOW_UNITS: Record<UsageWindow, string> = { minute: 'MINUTE', hour: 'HOUR', day: 'DAY', month: 'MONTH' };
 
 /**
- * Rows `{ bucket, bucket_end, value }` per window of the given size over [start, end), oldest first.
+ * Rows `{ bucket, bucket_end, value }` per window of the given size over [start, end), oldest first;
+ * the first and last bucket hold exactly the part of them inside [start, end).
  * Windows are calendar windows of `timeZone`: a day runs from local midnight to local midnight (23 or
  * 25 hours across a daylight-saving change), which ClickHouse computes (`bucket_end`).
  */
@@ -64,7 +91,7 @@ export function usageWindowsQuery(scope: UsageScope, window: UsageWindow, timeZo
     query: `SELECT toDateTime(toStartOfInterval(window_start, INTERVAL 1 ${WINDOW_UNITS[window]}, {tz:String}), {tz:String}) AS bucket,
   bucket + INTERVAL 1 ${WINDOW_UNITS[window]} AS bucket_end,
   ${mergeExpression(scope.aggregation)} AS value
-FROM meter_usage WHERE ${SCOPE_WHERE}
+FROM ${exactRangeSource(ONE_PAIR)}
 GROUP BY bucket ORDER BY bucket`,
     params: { ...scopeParams(scope), tz: timeZone },
   };
@@ -78,19 +105,18 @@ export interface PeriodUsageRow {
 }
 
 /**
- * Usage of many (meter, customer) pairs over one period in a single query, every aggregation's total
+ * Usage of many (meter, customer) pairs over one period [start, end), exact to the millisecond, in a
+ * single query, every aggregation's total
  * at once; `totalOf` picks the meter's own. Billing closes thousands of subscriptions with it.
  */
-export function periodUsageQuery(meterIds: readonly string[], customerIds: readonly string[], start: number, end: number): BuiltQuery {
+export function periodUsageQuery(meterIds: readonly string[], customerIds: readonly string[], start: number, end: number, windowMs: number): BuiltQuery {
   const totals = AGGREGATION_TYPES.map((type) => `${mergeExpression(type)} AS ${aggregationOf(type).column}`).join(',\n  ');
   return {
     query: `SELECT meter_id, customer_id,
   ${totals}
-FROM meter_usage
-WHERE meter_id IN {meter_ids:Array(String)} AND customer_id IN {customer_ids:Array(String)}
-  AND window_start >= {start:DateTime64(3, 'UTC')} AND window_start < {end:DateTime64(3, 'UTC')}
+FROM ${exactRangeSource('meter_id IN {meter_ids:Array(String)} AND customer_id IN {customer_ids:Array(String)}')}
 GROUP BY meter_id, customer_id`,
-    params: { meter_ids: [...meterIds], customer_ids: [...customerIds], start: toClickHouseTime(start), end: toClickHouseTime(end) },
+    params: { meter_ids: [...meterIds], customer_ids: [...customerIds], ...rangeParams(start, end, windowMs) },
   };
 }
 

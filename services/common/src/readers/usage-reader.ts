@@ -1,8 +1,9 @@
 import { Decimal, decimalText } from '@meterstream/domain';
 import type { Warehouse } from '../warehouse/warehouse';
-import { usageTotalQuery, usageWindowsQuery, type UsageWindow } from '../queries/usage-queries';
+import { usageTotalQuery, usageWindowsQuery, type UsageScope, type UsageWindow } from '../queries/usage-queries';
 
-export type UsageScope = Parameters<typeof usageTotalQuery>[0];
+/** A meter, a customer and a range [start, end) in epoch ms. */
+export type MeterUsageScope = Omit<UsageScope, 'windowMs'>;
 
 /** One calendar window of usage: [start, end) in epoch ms, the merged value as exact decimal text. */
 export interface UsageWindowValue {
@@ -16,18 +17,22 @@ const canonical = (text: string) => decimalText(new Decimal(text));
 
 /** Real-time usage of one meter for one customer, merged from the aggregator's windowed partials. */
 export class UsageReader {
-  constructor(private readonly warehouse: Warehouse) {}
+  /** `windowMs`: the aggregator's window size (config.aggregator.windowSeconds × 1000). */
+  constructor(
+    private readonly warehouse: Warehouse,
+    private readonly windowMs: number,
+  ) {}
 
-  /** The total over [start, end) as exact decimal text, "0" when no record fell in the range. */
-  async total(scope: UsageScope): Promise<string> {
-    const { query, params } = usageTotalQuery(scope);
+  /** The total over [start, end), exact to the millisecond, as exact decimal text, "0" when no record fell in the range. */
+  async total(scope: MeterUsageScope): Promise<string> {
+    const { query, params } = usageTotalQuery({ ...scope, windowMs: this.windowMs });
     const [row] = await this.warehouse.query<{ total: string; records: string }>(query, params);
     return row && row.records !== '0' ? canonical(row.total) : '0';
   }
 
   /** One value per calendar window of `timeZone` that holds usage, oldest first. */
-  async windows(scope: UsageScope, window: UsageWindow, timeZone = 'UTC'): Promise<UsageWindowValue[]> {
-    const { query, params } = usageWindowsQuery(scope, window, timeZone);
+  async windows(scope: MeterUsageScope, window: UsageWindow, timeZone = 'UTC'): Promise<UsageWindowValue[]> {
+    const { query, params } = usageWindowsQuery({ ...scope, windowMs: this.windowMs }, window, timeZone);
     const rows = await this.warehouse.query<{ bucket: string; bucket_end: string; value: string }>(query, params);
     return rows.map((row) => ({ start: new Date(row.bucket).getTime(), end: new Date(row.bucket_end).getTime(), value: canonical(row.value) }));
   }
