@@ -8,7 +8,9 @@
 //
 // Latency of the usage queries on a large data set: opens DIR with EmbeddedWarehouse (chdb), applies
 // our migrations (idempotent), and runs the real query builders of @meterstream/common with bound
-// parameters, one random customer and meter each, over the data set's whole month:
+// parameters, one random customer and meter each, over a billing period of almost the whole month whose
+// start and end fall at a random millisecond of its first and last day (both edges cut a window, so
+// the exact-range query reads their records from meter_records):
 //  - `total`: usageTotalQuery, N times;
 //  - `windows`: usageWindowsQuery with --window, N times;
 //  - `GET /usage pair`: both at once (Promise.all), N times, as the gateway's GET /usage runs them.
@@ -40,6 +42,8 @@ interface QueryArgs {
   write: boolean;
 }
 
+/** One day in ms: how far into the month's first and last day a measured period's ends fall. */
+const DAY_MS = 86_400_000;
 const isUsageWindow = (w: string): w is UsageWindow => (USAGE_WINDOWS as readonly string[]).includes(w);
 
 function parseArgs(argv: string[]): QueryArgs {
@@ -154,7 +158,11 @@ async function main(): Promise<void> {
     const pick = (): { meter: dataset.DatasetMeter; scope: UsageScope } => {
       const meter = meters[Math.floor(random() * meters.length)];
       const customerId = dataset.customerId(Math.floor(random() * customers));
-      return { meter, scope: { meterId: meter.id, aggregation: meter.aggregation.type, customerId, start, end, windowMs: dataset.WINDOW_MS } };
+      // A billing period as subscriptions have them: its start and end cut a window at a random
+      // millisecond of the month's first and last day, so both edges are read from meter_records.
+      const cutStart = start + Math.floor(random() * DAY_MS);
+      const cutEnd = end - 1 - Math.floor(random() * DAY_MS);
+      return { meter, scope: { meterId: meter.id, aggregation: meter.aggregation.type, customerId, start: cutStart, end: cutEnd, windowMs: dataset.WINDOW_MS } };
     };
     const run = <T>(built: BuiltQuery): Promise<T[]> => warehouse.query<T>(built.query, built.params);
     const timed = async <T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> => {
@@ -292,7 +300,7 @@ function render(r: QueryResults, manifest: Manifest, args: QueryArgs, started: D
     `Load (\`uptime\`) at the start: \`${r.uptimeStart}\`; at the end: \`${r.uptimeEnd}\`.`,
     '',
     `Data set (\`${loadCommand}\`, loaded ${report.isoSeconds(new Date(m.loadedAt))} in ${fmt(m.loadMs / 1000, 0)} s: events ${fmt(m.eventsMs / 1000, 0)} s, ` +
-      `meter_usage ${fmt(m.usageMs / 1000, 0)} s; load at the start of the load: \`${m.uptimeStart}\`, at its end: \`${m.uptimeEnd}\`):`,
+      `meter_usage ${fmt(m.usageMs / 1000, 0)} s${m.recordsMs === undefined ? '' : `, meter_records ${fmt(m.recordsMs / 1000, 0)} s`}; load at the start of the load: \`${m.uptimeStart}\`, at its end: \`${m.uptimeEnd}\`):`,
     `${fmt(m.args.events)} raw events of ${fmt(m.args.customers)} customers over ${m.args.month}, ${m.meters.length} meters ` +
       `(${m.meters.map((x) => `\`${x.id}\` ${x.aggregation.type}`).join(', ')}), each event feeding one meter, spread evenly over the month per customer;`,
     'generated inside ClickHouse (`INSERT … SELECT … FROM numbers()`), with `meter_usage` derived from the same events at 1-minute windows',
@@ -308,7 +316,7 @@ function render(r: QueryResults, manifest: Manifest, args: QueryArgs, started: D
   lines.push(
     `| data directory (\`du\`) | | ${bytes(r.dirBytes)} | |`,
     '',
-    `${fmt(args.queries)} queries per kind, each for one random customer and meter over the whole month (${fmt(r.scopeRows, 0)} \`meter_usage\` rows per`,
+    `${fmt(args.queries)} queries per kind, each for one random customer and meter over the month, its start and end cut at a random millisecond of the first and last day (${fmt(r.scopeRows, 0)} \`meter_usage\` rows per`,
     `customer and meter on average), \`window=${args.window}\` (${fmt(r.windowsPerAnswer, 1)} windows per answer), bound parameters, one at a time,`,
     'through `EmbeddedWarehouse.query` (JSON parsing included):',
     '',

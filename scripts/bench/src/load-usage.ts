@@ -184,6 +184,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     let eventsMs = 0;
     let usageMs = 0;
+    let recordsMs = 0;
     // The meter-topic partitions' end offsets (records per meter and partition), counted first.
     const p0 = performance.now();
     const perPartition = await warehouse.query<{ m: number; partition: number; records: string }>(dataset.RECORDS_PER_PARTITION, { ...params, c_lo: 0, c_cnt: args.customers });
@@ -202,20 +203,23 @@ async function main(): Promise<void> {
         await warehouse.command(dataset.usageInsert(meter), { ...chunk, meter: meter.index, end_offsets: endOffsets });
       }
       const c2 = performance.now();
+      await warehouse.command(dataset.INSERT_RECORDS, chunk);
+      const c3 = performance.now();
       eventsMs += c1 - c0;
       usageMs += c2 - c1;
+      recordsMs += c3 - c2;
       done = Math.min(args.events, (cLo + cCnt) * params.per_customer);
       const elapsed = performance.now() - t0;
       const eta = (elapsed / done) * (args.events - done);
       console.log(
         `[load-usage] customers ${cLo}-${cLo + cCnt - 1}: ${report.fmt(done)} / ${report.fmt(args.events)} events (${((100 * done) / args.events).toFixed(0)}%); ` +
-          `chunk: events ${seconds(c1 - c0)}, meter_usage ${seconds(c2 - c1)}; ${report.fmt(done / (elapsed / 1000))} events/s overall, ` +
+          `chunk: events ${seconds(c1 - c0)}, meter_usage ${seconds(c2 - c1)}, meter_records ${seconds(c3 - c2)}; ${report.fmt(done / (elapsed / 1000))} events/s overall, ` +
           `ETA ${seconds(eta)}; ${report.bytes(report.freeBytes(args.dir))} free; load ${os.loadavg()[0].toFixed(1)}`,
       );
     }
     const loadMs = performance.now() - t0;
     const uptimeEnd = report.uptimeLine();
-    console.log(`[load-usage] loaded in ${seconds(loadMs)} (events ${seconds(eventsMs)}, meter_usage ${seconds(usageMs)}); ${uptimeEnd}`);
+    console.log(`[load-usage] loaded in ${seconds(loadMs)} (events ${seconds(eventsMs)}, meter_usage ${seconds(usageMs)}, meter_records ${seconds(recordsMs)}); ${uptimeEnd}`);
 
     const v0 = performance.now();
     const checks = await verify(warehouse, args, endOffsets);
@@ -234,6 +238,7 @@ async function main(): Promise<void> {
       loadMs,
       eventsMs,
       usageMs,
+      recordsMs,
       countMs,
       verifyMs,
       checks,

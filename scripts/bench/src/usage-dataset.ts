@@ -170,6 +170,16 @@ FROM
 SETTINGS max_insert_threads = 2`;
 }
 
+/**
+ * Every event as the record its meter counted (meter_records: read where a range cuts a window), as
+ * the usage sink writes them. source_offset is not modelled (0): nothing reads it back.
+ */
+export const INSERT_RECORDS = `INSERT INTO meter_records (meter_id, customer_id, timestamp, event_id, value, unique_key, source_topic, source_partition, source_offset)
+SELECT {meter_ids:Array(String)}[m + 1], customer_id, timestamp, event_id, v, if(m = 2, user_key, NULL),
+    concat({meter_topic_prefix:String}, {meter_ids:Array(String)}[m + 1]), toUInt32(c % ${PARTITIONS}), 0
+FROM (${GENERATOR})
+SETTINGS max_insert_threads = 2, optimize_on_insert = 0`;
+
 /** Records per (meter, meter-topic partition) in the whole data set: the partitions' end offsets. */
 export const RECORDS_PER_PARTITION = `SELECT m, toUInt32(c % ${PARTITIONS}) AS partition, toString(count()) AS records
 FROM (${GENERATOR}) GROUP BY m, partition ORDER BY m, partition`;

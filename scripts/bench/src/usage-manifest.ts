@@ -27,6 +27,8 @@ export interface Manifest {
   loadMs: number;
   eventsMs: number;
   usageMs: number;
+  /** meter_records (absent in loads made before that table existed). */
+  recordsMs?: number;
   countMs: number;
   verifyMs: number;
   checks: string[];
