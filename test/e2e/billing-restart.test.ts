@@ -38,7 +38,8 @@ describe('billing restart', () => {
           },
         },
       ],
-      customers: [],
+      // Seed files are checked as the API checks them: a subscription's customer must exist.
+      customers: Array.from({ length: SUBSCRIPTIONS }, (_, i) => ({ customer_id: `cus_${i}`, name: `Customer ${i}`, email: `cus_${i}@restart.test` })),
       subscriptions: Array.from({ length: SUBSCRIPTIONS }, (_, i) => ({
         subscription_id: `sub_${i}`,
         customer_id: `cus_${i}`,
