@@ -569,6 +569,10 @@ describe('aggregator exactly-once under kill -9, a router kill and a broker rest
       const rangeUsers = await perCustomer(warehouse, FAULT_METERS.users, MERGE.users, range);
       const rangeLast = await perCustomer(warehouse, FAULT_METERS.balance, MERGE.balance, range);
       const [raw] = await warehouse.query<{ ids: string; rows: string }>('SELECT toString(uniqExact(event_id)) AS ids, toString(count()) AS rows FROM events');
+      // The records behind exact ranges (meter_records, read with FINAL) went through the same kills.
+      const storedRecords = new Map(
+        (await warehouse.query<{ meter_id: string; n: string }>('SELECT meter_id, toString(count()) AS n FROM meter_records FINAL GROUP BY meter_id')).map((r) => [r.meter_id, Number(r.n)]),
+      );
       const usersWrong = [...expected.rangeUsers]
         .filter(([customer, n]) => rangeUsers.get(customer) !== String(n))
         .map(([customer, n]) => `${customer}: expected ${n} distinct user_ids, got ${rangeUsers.get(customer)}`);
@@ -589,7 +593,8 @@ describe('aggregator exactly-once under kill -9, a router kill and a broker rest
           `${expected.lastTiesInWindows} 'last' windows decided by event_id; per-window distinct users sum to ${expected.perWindowUserSum} ` +
           `vs ${[...expected.rangeUsers.values()].reduce((a, b) => a + b, 0)} distinct per customer over the range`,
         `ClickHouse: ${actual.size} totals; missing ${comparison.missing.length}, extra ${comparison.extra.length}, wrong ${comparison.wrong.length}; ` +
-          `range unique_count wrong for ${usersWrong.length} customers, range last wrong for ${lastWrong.length}; events table: ${raw.ids} distinct ids in ${raw.rows} rows`,
+          `range unique_count wrong for ${usersWrong.length} customers, range last wrong for ${lastWrong.length}; events table: ${raw.ids} distinct ids in ${raw.rows} rows; ` +
+          `meter_records: ${[...storedRecords].map(([m, n]) => `${m} ${n}`).join(', ')}`,
         `runtime: ${(runtimeMs / 1000).toFixed(1)} s (set-up ${(setupMs / 1000).toFixed(1)} s, stream and chaos ${(streamMs / 1000).toFixed(1)} s)`,
       ];
       console.log(report.join('\n'));
@@ -620,6 +625,9 @@ describe('aggregator exactly-once under kill -9, a router kill and a broker rest
       expect(usersWrong.slice(0, 10)).toEqual([]);
       expect(rangeLast.size).toBe(expected.rangeLast.size);
       expect(lastWrong.slice(0, 10)).toEqual([]);
+
+      // Every counted record once in meter_records, whatever the kills.
+      expect(storedRecords).toEqual(expected.records);
 
       // The raw event sink went through the same kills: every distinct event is in the events table.
       expect(raw.ids).toBe(String(workload.events.length));
