@@ -1,11 +1,12 @@
 import DecimalJs from 'decimal.js';
 
 /**
- * Exact decimal arithmetic for quantities and money. 80 significant digits is far beyond ClickHouse's
- * Decimal(38, 12); rounding happens only where we ask for it (pricing rounds once per invoice line,
- * half-up).
+ * Exact decimal arithmetic for quantities and money. A total has at most 76 significant digits
+ * (ClickHouse Decimal(76, 12)) and a price at most 38 (26 integer, 12 fraction digits), so a charge,
+ * their product, has at most 114: 160 significant digits keep every product and sum exact; rounding
+ * happens only where we ask for it (pricing rounds once per invoice line, half-up).
  */
-export const Decimal = DecimalJs.clone({ precision: 80, rounding: DecimalJs.ROUND_HALF_UP, toExpNeg: -100, toExpPos: 100 });
+export const Decimal = DecimalJs.clone({ precision: 160, rounding: DecimalJs.ROUND_HALF_UP, toExpNeg: -200, toExpPos: 200 });
 export type Decimal = InstanceType<typeof Decimal>;
 
 const DECIMAL_TEXT = /^-?\d{1,26}(\.\d{1,12})?$/;

@@ -158,3 +158,20 @@ describe('pricing properties', () => {
     );
   });
 });
+
+describe('amounts at the widest values (totals of Decimal(76, 12), prices of 26 + 12 digits)', () => {
+  /** Independent of decimal.js: BigInt scaled by 10^24 (12 digits of usage times 12 of price). */
+  const scaled = (text: string, scale: number) => {
+    const [int, frac = ''] = text.split('.');
+    return BigInt(int + frac.padEnd(scale, '0'));
+  };
+  it('prices every digit of a 64-digit usage times a 38-digit price, rounded once half-up', () => {
+    const usage = `${'9'.repeat(63)}7.123456789012`;
+    const price = '12345678901234567890123456.987654321098';
+    const exact = scaled(usage, 12) * scaled(price, 12); // scale 24
+    const half = 5n * 10n ** 23n;
+    const expected = ((exact + half) / 10n ** 24n).toString();
+    expect(priceMeterUsage(perUnit(price), usage).amount).toBe(expected);
+    expect(expected.length).toBe(90);
+  });
+});

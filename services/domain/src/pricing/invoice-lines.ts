@@ -6,8 +6,8 @@ import { validateFixedPrice } from './price-validation';
 
 /**
  * Invoice lines of one billing period. Every quantity and amount is exact decimal text in and out;
- * arithmetic uses `Decimal` (80 significant digits), which holds any product of two Decimal(38, 12)
- * values exactly.
+ * arithmetic uses `Decimal` (160 significant digits), which holds any product of a Decimal(76, 12)
+ * total and a price of at most 26 integer and 12 fraction digits exactly.
  *
  * Rounding rule: the charge of a line is computed exactly and rounded once, half-up (x.5 goes up), to a
  * whole number of the currency's lowest denomination (e.g. cents). Nothing is rounded before that:
