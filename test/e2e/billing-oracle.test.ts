@@ -243,12 +243,16 @@ describe('billing at period boundaries, against an independent oracle', () => {
     const products: OracleProduct[] = [];
     let modelTurn = 0;
     for (let p = 0; p < 4; p++) {
-      const chosen = meterIds.filter(() => r.chance(0.6));
-      if (chosen.length === 0) chosen.push(r.pick(meterIds));
+      const chosen = meterIds.filter((id, i) => (p === 0 && i === 0) || r.chance(0.6));
       const prices: OraclePrice[] = chosen.map((meterId) => {
+        // Product 0 prices its count meter (kinds[0]) at an odd price above a threshold of 0.5: every
+        // charge ends in exactly .5, so the half-up rounding decides each such line.
+        if (p === 0 && meterId === meterIds[0]) return { meter_id: meterId, model: 'per_unit', price_per_unit: String(2 * r.int(0, 20) + 1), free_threshold: '0.5' };
         const model = modelTurn < models.length ? models[modelTurn++] : r.pick(models);
         const free_threshold = r.chance(0.4) ? '0' : decimal(20, 3);
-        if (model === 'per_unit') return { meter_id: meterId, model, price_per_unit: decimal(r.pick([0, 3, 150]), 12), free_threshold };
+        // Half a unit per call makes odd counts end in .5: the half-up rounding decides.
+        const halfUp = meters.get(meterId)!.type === 'count' && r.chance(0.5);
+        if (model === 'per_unit') return { meter_id: meterId, model, price_per_unit: halfUp ? `${r.int(0, 3)}.5` : decimal(r.pick([0, 3, 150]), 12), free_threshold };
         if (model === 'package') return { meter_id: meterId, model, price_per_unit: decimal(400, 12), free_threshold, package_size: r.chance(0.7) ? String(r.int(1, 10)) : `${r.int(0, 4)}.${r.int(1, 9)}` };
         return { meter_id: meterId, model, price_per_unit: '0', free_threshold, tiers: tiersOf() };
       });
@@ -282,11 +286,11 @@ describe('billing at period boundaries, against an independent oracle', () => {
     }
     const subs: Sub[] = [];
     const customers: string[] = [];
-    for (let c = 0; c < 6; c++) {
+    for (let c = 0; c < 10; c++) {
       const customerId = await newCustomer(`Oracle customer ${c}`);
       customers.push(customerId);
       for (let s = r.int(1, 2); s > 0; s--) {
-        const product = r.pick(products);
+        const product = subs.length === 0 ? products[0] : r.pick(products);
         const form = r.int(0, 2);
         const latest = T0 - r.int(2 * MINUTE, 40 * MINUTE);
         const boundary = form === 0 ? Math.floor(latest / SECOND) * SECOND : form === 1 ? Math.floor(latest / MINUTE) * MINUTE + r.int(1, 59_999) : latest;
@@ -328,7 +332,7 @@ describe('billing at period boundaries, against an independent oracle', () => {
       for (let i = r.int(3, 6); i > 0; i--) event(customerId, p + r.int(-4 * MINUTE, 4 * MINUTE));
     };
     for (const sub of subs) for (let k = 0; k <= sub.closed; k++) around(sub.customerId, sub.anchor + k * DAY);
-    for (const customerId of customers) for (let i = 0; i < 15; i++) event(customerId, T0 - r.int(SECOND, 50 * MINUTE));
+    for (const customerId of customers) for (let i = 0; i < 25; i++) event(customerId, T0 - r.int(SECOND, 50 * MINUTE));
     const firstBatch = events.filter((e) => e.timestamp <= T0);
     await ingest(firstBatch, rawNumbers);
 
@@ -351,8 +355,10 @@ describe('billing at period boundaries, against an independent oracle', () => {
     const now = Date.now();
     const periodsOf = (sub: Sub) => oracleDailyPeriods(sub.anchor, sub.endsAt, now);
     const closedOf = (sub: Sub) => periodsOf(sub).filter((p) => p.end <= now);
+    const exactCharges: string[] = []; // of issued invoices' meter lines, before rounding
     const expectedInvoice = (sub: Sub, p: { start: number; end: number }, status: string) => {
       const o = oracleInvoice(sub.product, meters, events, sub.customerId, p.start, p.end);
+      if (status === 'issued') exactCharges.push(...o.exactCharges);
       return {
         subscription_id: sub.id,
         customer_id: sub.customerId,
@@ -427,9 +433,12 @@ describe('billing at period boundaries, against an independent oracle', () => {
     expect(actualHistory).toEqual(expectedHistory);
 
     const lines = Object.values(expectedInvoices).flatMap((i) => (i as { lines: ExpectedLine[] }).lines);
+    // The run must have exercised the rounding at exactly half a unit (product 0 guarantees some).
+    const halves = exactCharges.filter((c) => c.endsWith('.5')).length;
+    expect(halves).toBeGreaterThan(0);
     console.log(
       `billing oracle seed ${seed}: ${meters.size} meters, ${products.length} products, ${subs.length} subscriptions (${subs.filter((s) => s.cancel).length} cancelled), ` +
-        `${sent} events, ${Object.keys(expectedInvoices).length} invoices (${lines.length} lines, ${lines.filter((l) => l.amount !== '0').length} non-zero), ` +
+        `${sent} events, ${Object.keys(expectedInvoices).length} invoices (${lines.length} lines, ${lines.filter((l) => l.amount !== '0').length} non-zero, ${halves} rounded from exactly .5), ` +
         `${Object.keys(expectedPreviews).length} previews, ${Object.values(expectedHistory).flat().length} usage-history periods: all equal`,
     );
   });

@@ -110,7 +110,7 @@ const qText = (v: bigint) => formatScaled(v, Q);
 const roundHalfUp = (charge: bigint) => (charge + HALF_A) / TEN(A);
 
 /** The meter line of one period: chargeable = max(0, usage − free_threshold), priced by the model, rounded once. */
-export function oracleMeterLine(price: OraclePrice, usage: string): ExpectedLine & { unitPriceShown: string } {
+export function oracleMeterLine(price: OraclePrice, usage: string): ExpectedLine & { unitPriceShown: string; exactCharge: string } {
   const over = q(usage) - q(price.free_threshold);
   const chargeable = over > 0n ? over : 0n;
   let charge = 0n; // scale A
@@ -166,6 +166,7 @@ export function oracleMeterLine(price: OraclePrice, usage: string): ExpectedLine
     pricing_model: price.model,
     tiers,
     unitPriceShown,
+    exactCharge: formatScaled(charge, A),
   };
 }
 
@@ -177,7 +178,7 @@ export function oracleInvoice(
   customerId: string,
   start: number,
   end: number,
-): { lines: ExpectedLine[]; total: string; usage: string[]; unitPricesShown: string[] } {
+): { lines: ExpectedLine[]; total: string; usage: string[]; unitPricesShown: string[]; exactCharges: string[] } {
   const fixed: ExpectedLine = {
     type: 'fixed',
     meter_id: null,
@@ -191,9 +192,9 @@ export function oracleInvoice(
   };
   const usage = product.meters.map((p) => oracleUsage(meters.get(p.meter_id)!, events, customerId, start, end));
   const meterLines = product.meters.map((p, i) => oracleMeterLine(p, usage[i]));
-  const lines = [fixed, ...meterLines.map(({ unitPriceShown: _shown, ...line }) => line)];
+  const lines = [fixed, ...meterLines.map(({ unitPriceShown: _shown, exactCharge: _exact, ...line }) => line)];
   const total = lines.reduce((s, l) => s + BigInt(l.amount), 0n);
-  return { lines, total: String(total), usage, unitPricesShown: meterLines.map((l) => l.unitPriceShown) };
+  return { lines, total: String(total), usage, unitPricesShown: meterLines.map((l) => l.unitPriceShown), exactCharges: meterLines.map((l) => l.exactCharge) };
 }
 
 /** Daily periods from `anchor` that began by `now`, oldest first, the last one cut at `endsAt`. */
