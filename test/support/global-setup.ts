@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { ignoreKafkajsNegativeTimeoutWarning } from '../../services/common/src/kafka/kafkajs-timeout-warning';
 
 /**
  * Finds Kafka and the schema registry for the integration suites, in this order:
@@ -10,6 +11,9 @@ import path from 'node:path';
  * The choice is written to the environment, which the test workers inherit.
  */
 export default async function globalSetup(): Promise<void> {
+  // Jest's own process (the suites run in it with --runInBand): a test file's `process` is a copy, so
+  // the filter that @meterstream/common installs when a test loads it does not reach Node's timers.
+  ignoreKafkajsNegativeTimeoutWarning();
   if (process.env.KAFKA_BROKERS && process.env.SCHEMA_REGISTRY_URL) {
     console.log(`\n[test stack] using KAFKA_BROKERS=${process.env.KAFKA_BROKERS} SCHEMA_REGISTRY_URL=${process.env.SCHEMA_REGISTRY_URL}`);
     return;

@@ -1,8 +1,13 @@
 import { Kafka, logLevel, type LogEntry, type Admin, type ITopicConfig } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { MeterstreamConfig } from '../config';
+import { ignoreKafkajsNegativeTimeoutWarning } from './kafkajs-timeout-warning';
 
 export type { Kafka, Admin };
+
+// Every process and worker thread that uses kafkajs loads this module (through @meterstream/common)
+// before it connects a client, so each installs the filter for its own `process` here.
+ignoreKafkajsNegativeTimeoutWarning();
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
