@@ -25,6 +25,18 @@ const INSERT_USAGE = `INSERT INTO meter_usage (meter_id, customer_id, window_sta
        [concat('u', toString(number % 13))], 'bench', 0, number + 1
      FROM numbers({rows:UInt64})`;
 
+/**
+ * The records of the window that each period's start cuts (8 per customer and meter), for the part of
+ * that window inside the period: read one by one from meter_records, as billing reads every period
+ * whose start is not on a window boundary.
+ */
+const INSERT_EDGE_RECORDS = `INSERT INTO meter_records (meter_id, customer_id, timestamp, event_id, value, unique_key, source_topic, source_partition, source_offset)
+     SELECT ['mtr_calls', 'mtr_tokens', 'mtr_users'][(number % 3) + 1], concat('cus_', toString(intDiv(number, 3) % {n:UInt32})),
+       toDateTime64({window_ms:UInt64} / 1000, 3, 'UTC') + toIntervalMillisecond(cityHash64(number) % 60000),
+       concat('edge_', toString(number)), if(number % 3 = 1, toDecimal256(number % 1000, 12) / 7, toDecimal256(0, 12)),
+       if(number % 3 = 2, concat('u', toString(number % 17)), NULL), 'bench', 0, number
+     FROM numbers({rows:UInt64})`;
+
 /** A catalog of one daily product with three priced meters and `n` subscriptions whose first period is due. */
 function benchCatalog(n: number, anchor: number): object {
   const meters = [
@@ -72,7 +84,9 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meterstream-bench-billing-'));
   const runId = `benchbill${Date.now().toString(36)}`;
   const T = Math.floor(Date.now() / 60000) * 60000;
-  const anchor = T - 86400000 - 3600000; // one daily period, ended an hour ago
+  // One daily period, ended an hour ago; its start and end cut a 1-minute window at 12.345 s.
+  const anchor = T - 86400000 - 3600000 + 12_345;
+  const cutWindow = anchor - (anchor % 60000);
   fs.writeFileSync(path.join(dir, 'catalog.json'), JSON.stringify(benchCatalog(N, anchor)));
   const config = loadConfig({
     ...process.env,
@@ -85,7 +99,8 @@ async function main(): Promise<void> {
   const logger = createLogger('warn', 'bench-billing');
   const warehouse = await openWarehouse(config);
   const t0 = Date.now();
-  await warehouse.command(INSERT_USAGE, { n: N, start: Math.floor((anchor + 60000) / 1000), rows: N * 3 * 60 });
+  await warehouse.command(INSERT_USAGE, { n: N, start: Math.floor((cutWindow + 60000) / 1000), rows: N * 3 * 60 });
+  await warehouse.command(INSERT_EDGE_RECORDS, { n: N, window_ms: cutWindow, rows: N * 3 * 8 });
   const loadMs = Date.now() - t0;
   const platform = await connectPlatform(config, logger, 'bench-billing');
   const billing = new Billing({
@@ -118,7 +133,7 @@ async function main(): Promise<void> {
   const table = [
     '| subscriptions | invoices issued | close time | invoices/s | usage rows | RSS before → after |',
     '| ---: | ---: | ---: | ---: | ---: | ---: |',
-    `| ${N.toLocaleString('en')} | ${invoices.length.toLocaleString('en')} | ${seconds.toFixed(1)} s | ${Math.round(invoices.length / seconds).toLocaleString('en')} | ${(N * 180).toLocaleString('en')} (loaded in ${(loadMs / 1000).toFixed(1)} s) | ${Math.round(rss0 / 1048576)} → ${Math.round(rss / 1048576)} MiB |`,
+    `| ${N.toLocaleString('en')} | ${invoices.length.toLocaleString('en')} | ${seconds.toFixed(1)} s | ${Math.round(invoices.length / seconds).toLocaleString('en')} | ${(N * 180).toLocaleString('en')} + ${(N * 24).toLocaleString('en')} edge records (loaded in ${(loadMs / 1000).toFixed(1)} s) | ${Math.round(rss0 / 1048576)} → ${Math.round(rss / 1048576)} MiB |`,
   ].join('\n');
   const section = `<!-- bench-billing:start -->
 ## Billing: closing periods
@@ -127,6 +142,7 @@ ${table}
 
 One run of \`node scripts/bench-billing.js --subscriptions ${N}\` on ${new Date().toISOString().slice(0, 10)}, load average ${load} (1, 5, 15 min).
 Each subscription has one due daily period and three priced meters (count, sum with a 12-decimal price, graduated unique count);
+the period starts 12.345 s into a minute, so its usage is the whole windows inside it plus that window's records (exact to the ms);
 a run reads the usage in one ClickHouse query per 2,000 customers, prices every line exactly, and emits the invoices to
 Kafka in transactions of 200, then copies them to ClickHouse. Target: 10,000 subscriptions in under 30 s.
 Sample invoice total: ${sample ? `${sample.total} ${sample.currency} cents` : 'none'}.
