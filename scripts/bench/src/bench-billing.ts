@@ -78,14 +78,28 @@ function writeSection(section: string): void {
   fs.writeFileSync(DOC, text);
 }
 
-async function main(): Promise<void> {
-  if (process.argv.includes('--help') || process.argv.includes('-h')) printUsage(__filename);
-  const N = arg('subscriptions', 10000);
+interface CloseRun {
+  label: string;
+  invoices: number;
+  seconds: number;
+  loadMs: number;
+  edgeRecords: number;
+  rss0: number;
+  rss: number;
+  sampleTotal: string;
+}
+
+/**
+ * One period close of N subscriptions on a fresh data directory and topic prefix. `offsetMs`: where in
+ * its minute the period starts (0: on a window boundary, the baseline; otherwise the window it cuts
+ * is read record by record from meter_records).
+ */
+async function closeOnce(N: number, offsetMs: number, label: string): Promise<CloseRun> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meterstream-bench-billing-'));
   const runId = `benchbill${Date.now().toString(36)}`;
   const T = Math.floor(Date.now() / 60000) * 60000;
-  // One daily period, ended an hour ago; its start and end cut a 1-minute window at 12.345 s.
-  const anchor = T - 86400000 - 3600000 + 12_345;
+  // One daily period, ended an hour ago.
+  const anchor = T - 86400000 - 3600000 + offsetMs;
   const cutWindow = anchor - (anchor % 60000);
   fs.writeFileSync(path.join(dir, 'catalog.json'), JSON.stringify(benchCatalog(N, anchor)));
   const config = loadConfig({
@@ -99,8 +113,10 @@ async function main(): Promise<void> {
   const logger = createLogger('warn', 'bench-billing');
   const warehouse = await openWarehouse(config);
   const t0 = Date.now();
-  await warehouse.command(INSERT_USAGE, { n: N, start: Math.floor((cutWindow + 60000) / 1000), rows: N * 3 * 60 });
-  await warehouse.command(INSERT_EDGE_RECORDS, { n: N, window_ms: cutWindow, rows: N * 3 * 8 });
+  const wholeFrom = offsetMs === 0 ? cutWindow : cutWindow + 60000;
+  await warehouse.command(INSERT_USAGE, { n: N, start: Math.floor(wholeFrom / 1000), rows: N * 3 * 60 });
+  const edgeRecords = offsetMs === 0 ? 0 : N * 3 * 8;
+  if (edgeRecords > 0) await warehouse.command(INSERT_EDGE_RECORDS, { n: N, window_ms: cutWindow, rows: edgeRecords });
   const loadMs = Date.now() - t0;
   const platform = await connectPlatform(config, logger, 'bench-billing');
   const billing = new Billing({
@@ -124,35 +140,52 @@ async function main(): Promise<void> {
   await platform.stop();
   await warehouse.close();
   fs.rmSync(dir, { recursive: true, force: true });
-
-  const load = os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(', ');
   const sample = invoices[0];
+  return { label, invoices: invoices.length, seconds, loadMs, edgeRecords, rss0, rss, sampleTotal: sample ? `${sample.total} ${sample.currency} cents` : 'none' };
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) printUsage(__filename);
+  const N = arg('subscriptions', 10000);
+  const loadAt = () =>
+    os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ');
+  const loadStart = loadAt();
+  // The baseline first (periods on window boundaries), then the same close with periods cut at 12.345 s.
+  const runs = [await closeOnce(N, 0, 'on a window boundary (baseline)'), await closeOnce(N, 12_345, 'cut at 12.345 s into a minute')];
+  const load = loadAt();
+  const mib = (b: number) => Math.round(b / 1048576);
   const table = [
-    '| subscriptions | invoices issued | close time | invoices/s | usage rows | RSS before → after |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: |',
-    `| ${N.toLocaleString('en')} | ${invoices.length.toLocaleString('en')} | ${seconds.toFixed(1)} s | ${Math.round(invoices.length / seconds).toLocaleString('en')} | ${(N * 180).toLocaleString('en')} + ${(N * 24).toLocaleString('en')} edge records (loaded in ${(loadMs / 1000).toFixed(1)} s) | ${Math.round(rss0 / 1048576)} → ${Math.round(rss / 1048576)} MiB |`,
+    '| period start | subscriptions | invoices issued | close time | invoices/s | usage rows | RSS before → after |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...runs.map(
+      (r) =>
+        `| ${r.label} | ${N.toLocaleString('en')} | ${r.invoices.toLocaleString('en')} | ${r.seconds.toFixed(1)} s | ${Math.round(r.invoices / r.seconds).toLocaleString('en')} | ` +
+        `${(N * 180).toLocaleString('en')} windows + ${r.edgeRecords.toLocaleString('en')} edge records (loaded in ${(r.loadMs / 1000).toFixed(1)} s) | ${mib(r.rss0)} → ${mib(r.rss)} MiB |`,
+    ),
   ].join('\n');
   const section = `<!-- bench-billing:start -->
 ## Billing: closing periods
 
 ${table}
 
-One run of \`node scripts/bench-billing.js --subscriptions ${N}\` on ${new Date().toISOString().slice(0, 10)}, load average ${load} (1, 5, 15 min).
-Each subscription has one due daily period and three priced meters (count, sum with a 12-decimal price, graduated unique count);
-the period starts 12.345 s into a minute, so its usage is the whole windows inside it plus that window's records (exact to the ms);
-a run reads the usage in one ClickHouse query per 2,000 customers, prices every line exactly, and emits the invoices to
-Kafka in transactions of 200, then copies them to ClickHouse. Target: 10,000 subscriptions in under 30 s.
-Sample invoice total: ${sample ? `${sample.total} ${sample.currency} cents` : 'none'}.
+One run of \`node scripts/bench-billing.js --subscriptions ${N}\` on ${new Date().toISOString().slice(0, 10)}, load average ${loadStart} at the start and ${load} at the end (1, 5, 15 min).
+Each subscription has one due daily period and three priced meters (count, sum with a 12-decimal price, graduated unique count).
+The baseline's periods start on a minute; the second close's start 12.345 s into one, so their usage is the whole windows inside
+plus the cut window's records from meter_records (exact to the millisecond). A run reads the usage in one ClickHouse query per
+2,000 customers, prices every line exactly, and emits the invoices to Kafka in transactions of 200, then copies them to ClickHouse.
+Target: 10,000 subscriptions in under 30 s. Sample invoice totals: ${runs.map((r) => r.sampleTotal).join(', ')}.
 <!-- bench-billing:end -->`;
   writeSection(section);
   console.log(table);
   console.log(`load average ${load}`);
-  if (invoices.length !== N) {
-    console.error(`expected ${N} invoices, got ${invoices.length}`);
-    process.exitCode = 1;
+  for (const r of runs) {
+    if (r.invoices !== N) {
+      console.error(`${r.label}: expected ${N} invoices, got ${r.invoices}`);
+      process.exitCode = 1;
+    }
   }
 }
 
