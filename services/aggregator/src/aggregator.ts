@@ -95,7 +95,7 @@ export class Aggregator implements HealthCheck {
   problems(): HealthProblem[] {
     const problem = (sink: string) => (f: PartitionFailure): HealthProblem => ({
       check: this.name,
-      reason: `${sink} sink: flush of ${f.topic} partition ${f.partition} failing: ${f.error}`,
+      reason: `${sink} sink: flush of ${f.topic} partition ${f.partition} failing: ${f.error.slice(0, 300)}`,
       topic: f.topic,
       partition: f.partition,
       since: new Date(f.since).toISOString(),

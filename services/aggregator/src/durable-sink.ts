@@ -125,6 +125,8 @@ export class DurableSink {
   private readonly failures = new Map<string, PartitionFailure>();
   private readonly inflight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
+  private timedFlush: Promise<void> | undefined;
+  private lastFailureLog = 0;
   private stopping = false;
   private resubscribing: Promise<void> = Promise.resolve();
 
@@ -185,7 +187,13 @@ export class DurableSink {
 
   async start(): Promise<void> {
     await this.run();
-    this.timer = setInterval(() => void this.flushAll().catch((err) => this.options.logger.error({ err }, 'timed flush failed')), this.options.flushIntervalMs);
+    // A tick while the previous timed flush still runs (a slow insert) is skipped, not queued.
+    this.timer = setInterval(() => {
+      if (this.timedFlush) return;
+      this.timedFlush = this.flushAll()
+        .catch((err) => this.logFailure(err))
+        .finally(() => (this.timedFlush = undefined));
+    }, this.options.flushIntervalMs);
   }
 
   /**
@@ -204,6 +212,15 @@ export class DurableSink {
     const flush = this.flushAll().catch((err) => logger.warn({ err }, 'final flush failed; records will be read again'));
     if (!(await settledWithin(flush, left(1000)))) logger.warn('final flush did not finish in time; records will be read again');
     if (!(await settledWithin(this.consumer.stop(), Math.max(1000, left())))) logger.warn('consumer did not disconnect in time');
+  }
+
+  /** A failing flush is retried every interval; it is logged once every 10 s (health() has it meanwhile). */
+  private logFailure(err: unknown): void {
+    const now = Date.now();
+    if (now - this.lastFailureLog < 10_000) return;
+    this.lastFailureLog = now;
+    const failing = [...this.failures.values()].map((f) => ({ topic: f.topic, partition: f.partition, since: new Date(f.since).toISOString() }));
+    this.options.logger.error({ err, failing }, 'timed flush failed; retrying every flush interval');
   }
 
   /** Partitions whose flush has been failing for at least `degradedAfterMs`. */
