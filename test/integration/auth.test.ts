@@ -12,6 +12,7 @@ const RATE_LIMIT = 200;
 /** What the routes of issue 3 require; any other route is still enumerated and checked. */
 const EXPECTED_SCOPES: Record<string, ApiKeyScope | 'public'> = {
   'GET /healthz': 'public',
+  'GET /readyz': 'public',
   'POST /events/ingest': 'ingest',
   'GET /events': 'read',
   'GET /events/:event_id': 'read',
@@ -79,8 +80,8 @@ describe('API keys', () => {
     // the routes of issue 3 that this process serves are registered with the scope it names
     for (const [route, scope] of Object.entries(EXPECTED_SCOPES)) if (byRoute.has(route)) expect([route, byRoute.get(route)]).toEqual([route, scope]);
     for (const route of ['POST /events/ingest', 'GET /usage', 'GET /meters', 'POST /meters', 'POST /api-keys', 'GET /api-keys', 'DELETE /api-keys/:id']) expect([route, byRoute.has(route)]).toEqual([route, true]);
-    // public: only GET and HEAD /healthz
-    expect(routes.filter((r) => r.scope === 'public').map((r) => `${r.method} ${r.url}`).sort()).toEqual(['GET /healthz', 'HEAD /healthz']);
+    // public: only GET and HEAD /healthz and /readyz
+    expect(routes.filter((r) => r.scope === 'public').map((r) => `${r.method} ${r.url}`).sort()).toEqual(['GET /healthz', 'GET /readyz', 'HEAD /healthz', 'HEAD /readyz']);
 
     const checked: string[] = [];
     for (const route of routes.filter((r) => r.scope !== 'public')) {
@@ -108,8 +109,9 @@ describe('API keys', () => {
     expect(checked).toEqual(expect.arrayContaining(['GET /meters', 'HEAD /meters', 'HEAD /usage']));
   });
 
-  it('serves /healthz without a key', async () => {
+  it('serves /healthz and /readyz without a key', async () => {
     expect(await getJson(`${app.url}/healthz`)).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(await getJson(`${app.url}/readyz`)).toEqual({ status: 200, body: { status: 'ok', reasons: [] } });
   });
 
   it('returns a created key once, lists it without token or hash, and accepts it for its scopes only', async () => {

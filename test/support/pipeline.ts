@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger, loadConfig, type MeterstreamConfig } from '@meterstream/common';
-import { startStandalone, type Standalone } from '@meterstream/standalone';
+import { startStandalone, type Standalone, type StandaloneOptions } from '@meterstream/standalone';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 
@@ -34,9 +34,13 @@ export function testConfig(name: string, env: Record<string, string> = {}): Mete
 }
 
 /** The standalone pipeline on a testConfig; `adminKey` is its ADMIN_API_KEY (admin scope). */
-export async function startTestPipeline(name: string, env: Record<string, string> = {}): Promise<Standalone & { config: MeterstreamConfig; adminKey: string }> {
+export async function startTestPipeline(
+  name: string,
+  env: Record<string, string> = {},
+  options: StandaloneOptions = {},
+): Promise<Standalone & { config: MeterstreamConfig; adminKey: string }> {
   const config = testConfig(name, env);
-  const app = await startStandalone(config, createLogger(config.logLevel, `test-${name}`));
+  const app = await startStandalone(config, createLogger(config.logLevel, `test-${name}`), options);
   return {
     ...app,
     config,

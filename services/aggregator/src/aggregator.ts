@@ -1,7 +1,21 @@
 import type { Kafka } from 'kafkajs';
-import { eventsProgressQuery, pipelineNames, SINK_NAMES, usageProgressQuery, type AvroCodec, type Logger, type MeterstreamConfig, type Topics, type Warehouse } from '@meterstream/common';
+import {
+  DlqProducer,
+  eventsProgressQuery,
+  pipelineNames,
+  settledWithin,
+  SINK_NAMES,
+  usageProgressQuery,
+  type AvroCodec,
+  type HealthCheck,
+  type HealthProblem,
+  type Logger,
+  type MeterstreamConfig,
+  type Topics,
+  type Warehouse,
+} from '@meterstream/common';
 import type { CatalogView } from '@meterstream/domain';
-import { DurableSink } from './durable-sink';
+import { DurableSink, type PartitionFailure } from './durable-sink';
 import { RawEventBuffer } from './raw-event-sink';
 import { UsageBuffer } from './usage-sink';
 
@@ -19,9 +33,11 @@ export interface AggregatorDeps {
  * Windowed usage totals from the meter topics, and the raw event sink from `events`, into ClickHouse.
  * Follows the catalog: a new meter's topic is consumed as soon as the meter appears.
  */
-export class Aggregator {
+export class Aggregator implements HealthCheck {
+  readonly name = 'aggregator';
   private readonly usage: DurableSink;
   private readonly rawEvents: DurableSink;
+  private readonly dlq: DlqProducer;
   private readonly unsubscribe: () => void;
 
   constructor(deps: AggregatorDeps) {
@@ -29,11 +45,15 @@ export class Aggregator {
     const meterTopics = () => catalog.list('meters').map((m) => topics.meter(m.id));
     const windowMs = config.aggregator.windowSeconds * 1000;
     const names = pipelineNames(config.kafka.topicPrefix);
+    this.dlq = new DlqProducer(kafka, topics.eventsDlq);
     const common = {
       kafka,
       warehouse,
+      deadLetter: this.dlq.send.bind(this.dlq),
       flushIntervalMs: config.aggregator.flushIntervalMs,
       flushMaxRecords: config.aggregator.flushMaxRecords,
+      dataErrorRetryMs: config.aggregator.dataErrorRetryMs,
+      degradedAfterMs: config.aggregator.degradedAfterMs,
     };
     this.usage = new DurableSink({
       ...common,
@@ -59,14 +79,28 @@ export class Aggregator {
   }
 
   async start(): Promise<void> {
+    await this.dlq.start();
     await this.rawEvents.start();
     await this.usage.start();
   }
 
+  /** Stops both sinks side by side, each within SINK_STOP_BUDGET_MS, then the DLQ producer. */
   async stop(): Promise<void> {
     this.unsubscribe();
-    await this.usage.stop();
-    await this.rawEvents.stop();
+    await Promise.all([this.usage.stop(), this.rawEvents.stop()]);
+    await settledWithin(this.dlq.stop(), 1000);
+  }
+
+  /** Partitions of either sink whose flush has been failing for at least AGGREGATOR_DEGRADED_AFTER_MS. */
+  problems(): HealthProblem[] {
+    const problem = (sink: string) => (f: PartitionFailure): HealthProblem => ({
+      check: this.name,
+      reason: `${sink} sink: flush of ${f.topic} partition ${f.partition} failing: ${f.error.slice(0, 300)}`,
+      topic: f.topic,
+      partition: f.partition,
+      since: new Date(f.since).toISOString(),
+    });
+    return [...this.usage.health().map(problem('usage')), ...this.rawEvents.health().map(problem('raw event'))];
   }
 
   /** Writes everything buffered now (used before a period close and in tests). */

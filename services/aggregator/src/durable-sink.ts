@@ -1,6 +1,9 @@
 import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { SINK_PROGRESS_TABLE, SupervisedConsumer, type BuiltQuery, type Logger, type Warehouse } from '@meterstream/common';
-import { toClickHouseTime } from '@meterstream/domain';
+import { SINK_PROGRESS_TABLE, SupervisedConsumer, isDataError, settledWithin, type BuiltQuery, type DlqSource, type Logger, type Warehouse } from '@meterstream/common';
+import { toClickHouseTime, type DlqCode } from '@meterstream/domain';
+
+/** The longest stop() takes, whatever ClickHouse and Kafka do; what is not durable by then is read again. */
+export const SINK_STOP_BUDGET_MS = 5000;
 
 /** Rows for one ClickHouse table. */
 export interface InsertBatch {
@@ -8,10 +11,19 @@ export interface InsertBatch {
   rows: Record<string, unknown>[];
 }
 
+/**
+ * What a buffer did with one record: buffered it; skipped it (someone else dead-letters it, or its
+ * meter is unknown here); or found it cannot be stored (it goes to the DLQ with this code and reason).
+ */
+export type AddResult = { kind: 'buffered' } | { kind: 'skipped'; reason: string } | { kind: 'dead-letter'; code: DlqCode; reason: string };
+
 /** What a sink buffers for one partition between two flushes. */
 export interface SinkBuffer {
-  /** Adds one record; false when the record was not usable (it is logged and skipped). */
-  add(message: KafkaMessage): Promise<boolean>;
+  /**
+   * Adds one record, or says why not. The same message added to a fresh buffer is added the same way:
+   * a failed flush is rebuilt from its messages to find the record ClickHouse refuses.
+   */
+  add(message: KafkaMessage): Promise<AddResult>;
   readonly size: number;
   /**
    * The buffered records as inserts, in the order they must land, each row stamped with its source
@@ -35,8 +47,31 @@ export interface DurableSinkOptions {
    */
   progressQuery(topic: string): BuiltQuery;
   newBuffer(topic: string, partition: number): SinkBuffer;
+  /** Writes one record to the DLQ (events.dlq) with its source position; resolves once Kafka has it. */
+  deadLetter(source: DlqSource, code: DlqCode, reason: string): Promise<void>;
   flushIntervalMs: number;
   flushMaxRecords: number;
+  /** How long a flush refused with a data error is retried whole before its records are tried apart. */
+  dataErrorRetryMs: number;
+  /** How long a partition's flush must have been failing before health() reports it. */
+  degradedAfterMs: number;
+}
+
+/** A partition whose flush has been failing since `since` (epoch ms), with the last error. */
+export interface PartitionFailure {
+  topic: string;
+  partition: number;
+  since: number;
+  error: string;
+}
+
+/** The inserts of the records at offsets [from, end) of one partition: `messages` rebuild them. */
+interface PendingFlush {
+  from: bigint;
+  end: bigint;
+  messages: KafkaMessage[];
+  batches: InsertBatch[];
+  token: string;
 }
 
 interface PartitionState {
@@ -52,12 +87,15 @@ interface PartitionState {
   reported: bigint;
   /** The records after those of `pending` (after `next` when nothing is pending), up to `end`. */
   buffer: SinkBuffer;
+  /** The messages `buffer` holds, in offset order. */
+  messages: KafkaMessage[];
   /**
-   * Rows taken from the buffer whose insert has not succeeded yet. They are inserted again, the same
-   * rows under the same token, before anything newer: a failed insert that did land in ClickHouse is
-   * then dropped as a duplicate, and one that did not land is not lost.
+   * Flushes taken from the buffer whose insert has not succeeded yet, in offset order, contiguous from
+   * `next`. The first is inserted again, the same rows under the same token, before anything newer: a
+   * failed insert that did land in ClickHouse is then dropped as a duplicate, and one that did not land
+   * is not lost. Only a flush ClickHouse refuses for its data is replaced, by its two halves.
    */
-  pending: { batches: InsertBatch[]; token: string; end: bigint } | undefined;
+  pending: PendingFlush[];
   lock: Promise<void>;
 }
 
@@ -71,13 +109,24 @@ interface PartitionState {
  *
  * Flushes hold a per-partition lock, so a partition's fetch loop waits while it flushes. On a
  * rebalance every buffer is dropped: the unflushed records are read again from Kafka.
+ *
+ * No record stops a partition (docs/exactly-once.md, "Records ClickHouse cannot store"): a record the
+ * buffer finds unstorable goes to the DLQ when it is read. A flush ClickHouse refuses with a data error
+ * (isDataError) for longer than `dataErrorRetryMs` is split in two halves by offset, each its own
+ * insert under its own token with its own end offset, in order; a half refused again is split again,
+ * and a single refused record goes to the DLQ. Every other record lands once, in offset order, so the
+ * stored progress never passes a record that is not stored or dead-lettered.
  */
 export class DurableSink {
   private consumer: SupervisedConsumer;
   private topics: string[];
   private readonly states = new Map<string, PartitionState>();
+  /** Partitions whose flush is failing; kept through a rejoin while the partition stays ours. */
+  private readonly failures = new Map<string, PartitionFailure>();
   private readonly inflight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
+  private timedFlush: Promise<void> | undefined;
+  private lastFailureLog = 0;
   private stopping = false;
   private resubscribing: Promise<void> = Promise.resolve();
 
@@ -93,7 +142,13 @@ export class DurableSink {
       this.options.logger,
     );
     const { consumer } = supervised;
-    consumer.on(consumer.events.GROUP_JOIN, () => this.states.clear());
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.states.clear();
+      const assigned = payload.memberAssignment as Record<string, number[]>;
+      for (const [k, failure] of this.failures) {
+        if (!assigned[failure.topic]?.includes(failure.partition)) this.failures.delete(k);
+      }
+    });
     // Fires for every fetched batch, also for one holding only transaction markers (or aborted
     // records), which eachBatch never sees: the fetch position that tells a drained partition from one
     // still behind. Batches with records advance `end` in onBatch instead.
@@ -132,22 +187,60 @@ export class DurableSink {
 
   async start(): Promise<void> {
     await this.run();
-    this.timer = setInterval(() => void this.flushAll().catch((err) => this.options.logger.error({ err }, 'timed flush failed')), this.options.flushIntervalMs);
+    // A tick while the previous timed flush still runs (a slow insert) is skipped, not queued.
+    this.timer = setInterval(() => {
+      if (this.timedFlush) return;
+      this.timedFlush = this.flushAll()
+        .catch((err) => this.logFailure(err))
+        .finally(() => (this.timedFlush = undefined));
+    }, this.options.flushIntervalMs);
   }
 
+  /**
+   * Stops within SINK_STOP_BUDGET_MS whatever ClickHouse does: the final flush and the consumer's stop
+   * are given what is left of it. A flush that did not finish is read again from Kafka at the next
+   * start (the stored progress is behind it), and a late-landing insert is dropped then as a repeat.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
-    await this.resubscribing.catch(() => undefined);
-    await this.consumer.stopFetching();
-    await this.flushAll().catch((err) => this.options.logger.warn({ err }, 'final flush failed; records will be read again'));
-    await this.consumer.stop();
+    const deadline = Date.now() + SINK_STOP_BUDGET_MS;
+    const left = (reserve = 0) => Math.max(0, deadline - Date.now() - reserve);
+    const { logger } = this.options;
+    if (!(await settledWithin(this.resubscribing, left(3000)))) logger.warn('subscription update still running at stop');
+    if (!(await settledWithin(this.consumer.stopFetching(), Math.min(2000, left(2000))))) logger.warn('fetch loop did not stop in time');
+    const flush = this.flushAll().catch((err) => logger.warn({ err }, 'final flush failed; records will be read again'));
+    if (!(await settledWithin(flush, left(1000)))) logger.warn('final flush did not finish in time; records will be read again');
+    if (!(await settledWithin(this.consumer.stop(), Math.max(1000, left())))) logger.warn('consumer did not disconnect in time');
   }
 
-  /** Flushes every partition with buffered records, then reports durable progress. */
+  /** A failing flush is retried every interval; it is logged once every 10 s (health() has it meanwhile). */
+  private logFailure(err: unknown): void {
+    const now = Date.now();
+    if (now - this.lastFailureLog < 10_000) return;
+    this.lastFailureLog = now;
+    const failing = [...this.failures.values()].map((f) => ({ topic: f.topic, partition: f.partition, since: new Date(f.since).toISOString() }));
+    this.options.logger.error({ err, failing }, 'timed flush failed; retrying every flush interval');
+  }
+
+  /** Partitions whose flush has been failing for at least `degradedAfterMs`. */
+  health(now = Date.now()): PartitionFailure[] {
+    return [...this.failures.values()].filter((f) => now - f.since >= this.options.degradedAfterMs).map((f) => ({ ...f }));
+  }
+
+  /**
+   * Flushes every partition with buffered records, then reports durable progress, also when some
+   * partition's flush failed (that one stays where it was); rejects with the first failure after.
+   */
   async flushAll(): Promise<void> {
     const states = [...this.states.values()];
-    await Promise.all(states.map((state) => this.withLock(state, () => this.flush(state))));
+    const results = await Promise.allSettled(states.map((state) => this.withLock(state, () => this.flush(state))));
+    await this.reportProgress(states);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private async reportProgress(states: PartitionState[]): Promise<void> {
     const progress: Record<string, unknown>[] = [];
     for (const state of states) {
       // Nothing buffered and the fetch position beyond it: the records between were markers.
@@ -171,9 +264,10 @@ export class DurableSink {
         if (!isRunning() || isStale() || this.states.get(key(batch.topic, batch.partition)) !== state) return;
         const offset = BigInt(message.offset);
         if (offset < state.end) continue; // already durable or already buffered
-        if (!(await state.buffer.add(message))) {
-          this.options.logger.warn({ topic: batch.topic, partition: batch.partition, offset: message.offset }, 'record skipped');
-        }
+        const added = await state.buffer.add(message);
+        if (added.kind === 'buffered') state.messages.push(message);
+        else if (added.kind === 'dead-letter') await this.deadLetter(state, message, added.code, added.reason);
+        else this.options.logger.warn({ topic: batch.topic, partition: batch.partition, offset: message.offset, reason: added.reason }, 'record skipped');
         state.end = offset + 1n;
         if (state.buffer.size >= this.options.flushMaxRecords) await this.flush(state);
       }
@@ -202,7 +296,8 @@ export class DurableSink {
       fetched: next,
       reported: -1n,
       buffer: this.options.newBuffer(topic, partition),
-      pending: undefined,
+      messages: [],
+      pending: [],
       lock: Promise.resolve(),
     };
     this.states.set(key(topic, partition), state);
@@ -227,38 +322,94 @@ export class DurableSink {
   }
 
   /**
-   * Makes everything buffered durable: first a pending insert that failed before, then the buffer. An
-   * insert that throws leaves its rows pending (and `next` where it was), so a later flush, or a new
-   * consumer after a rebalance reading progress back from ClickHouse, takes them up again.
+   * Makes everything buffered durable: first the pending flushes that failed before, then the buffer.
+   * An insert that throws leaves its flush pending (and `next` where it was), so a later flush, or a
+   * new consumer after a rebalance reading progress back from ClickHouse, takes it up again, unless
+   * isolate() handles it as refused data.
    */
   private async flush(state: PartitionState): Promise<void> {
     for (;;) {
-      if (!state.pending) {
+      if (state.pending.length === 0) {
         if (state.end === state.next) return;
-        const endOffset = state.end.toString();
-        state.pending = {
-          batches: state.buffer.rows({ topic: state.topic, partition: state.partition, endOffset }),
-          token: `${this.options.name}:${state.topic}:${state.partition}:${state.next}-${endOffset}`,
-          end: state.end,
-        };
+        state.pending.push(await this.pendingFlush(state, state.next, state.end, state.messages.splice(0), state.buffer));
         state.buffer = this.options.newBuffer(state.topic, state.partition);
       }
-      const { batches, token, end } = state.pending;
-      const insert = this.insertInOrder(batches, token);
+      const head = state.pending[0];
+      const insert = this.insertInOrder(head.batches, head.token);
       this.inflight.add(insert);
       try {
         await insert;
+      } catch (err) {
+        if (await this.isolate(state, head, err)) continue;
+        throw err;
       } finally {
         this.inflight.delete(insert);
       }
-      state.next = end;
-      state.pending = undefined;
+      this.passed(state, head);
       if (!this.stopping || this.states.has(key(state.topic, state.partition))) {
         await this.consumer.consumer
-          .commitOffsets([{ topic: state.topic, partition: state.partition, offset: end.toString() }])
+          .commitOffsets([{ topic: state.topic, partition: state.partition, offset: head.end.toString() }])
           .catch((err) => this.options.logger.debug({ err }, 'offset commit for lag reporting failed'));
       }
     }
+  }
+
+  /** The inserts of offsets [from, end): from `buffer` when given, else rebuilt from the messages. */
+  private async pendingFlush(state: PartitionState, from: bigint, end: bigint, messages: KafkaMessage[], buffer?: SinkBuffer): Promise<PendingFlush> {
+    if (!buffer) {
+      buffer = this.options.newBuffer(state.topic, state.partition);
+      for (const message of messages) await buffer.add(message);
+    }
+    const endOffset = end.toString();
+    return {
+      from,
+      end,
+      messages,
+      batches: buffer.rows({ topic: state.topic, partition: state.partition, endOffset }),
+      token: `${this.options.name}:${state.topic}:${state.partition}:${from}-${endOffset}`,
+    };
+  }
+
+  /** The first pending flush is durable (or dead-lettered): the partition moves past it. */
+  private passed(state: PartitionState, head: PendingFlush): void {
+    state.next = head.end;
+    state.pending.shift();
+    if (state.pending.length === 0) this.failures.delete(key(state.topic, state.partition));
+  }
+
+  /**
+   * After the first pending flush failed: records the failure, and once ClickHouse has refused its data
+   * for `dataErrorRetryMs`, splits it in two halves (true), or dead-letters its one record and moves
+   * past it (true). False leaves the flush to be retried as it is: an infrastructure error, a data error
+   * still inside its retry budget, or a sink that is stopping.
+   */
+  private async isolate(state: PartitionState, head: PendingFlush, err: unknown): Promise<boolean> {
+    const k = key(state.topic, state.partition);
+    const now = Date.now();
+    const error = err instanceof Error ? err.message : String(err);
+    const failure = this.failures.get(k) ?? { topic: state.topic, partition: state.partition, since: now, error };
+    failure.error = error;
+    this.failures.set(k, failure);
+    if (this.stopping || !isDataError(err) || now - failure.since < this.options.dataErrorRetryMs || head.messages.length === 0) return false;
+    const { logger } = this.options;
+    if (head.messages.length > 1) {
+      const half = Math.ceil(head.messages.length / 2);
+      const split = BigInt(head.messages[half].offset);
+      const first = await this.pendingFlush(state, head.from, split, head.messages.slice(0, half));
+      const second = await this.pendingFlush(state, split, head.end, head.messages.slice(half));
+      state.pending.splice(0, 1, first, second);
+      logger.info({ topic: state.topic, partition: state.partition, from: head.from.toString(), split: split.toString(), end: head.end.toString() }, 'flush refused for its data; trying its halves');
+      return true;
+    }
+    await this.deadLetter(state, head.messages[0], 'UNSTORABLE_RECORD', `ClickHouse refused it: ${error.slice(0, 500)}`);
+    this.passed(state, head);
+    return true;
+  }
+
+  private async deadLetter(state: PartitionState, message: KafkaMessage, code: DlqCode, reason: string): Promise<void> {
+    const { topic, partition } = state;
+    await this.options.deadLetter({ topic, partition, offset: message.offset, key: message.key ?? null, value: message.value, headers: message.headers, timestamp: message.timestamp }, code, reason);
+    this.options.logger.warn({ topic, partition, offset: message.offset, code, reason }, 'record dead-lettered');
   }
 }
 

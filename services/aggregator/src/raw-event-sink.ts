@@ -1,7 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import { type AvroCodec } from '@meterstream/common';
-import { invalidEvent, metadataToJson, toClickHouseTime, type UsageEvent } from '@meterstream/domain';
-import type { InsertBatch, SinkBuffer } from './durable-sink';
+import { invalidEvent, metadataToJson, toClickHouseTime, unstorableEvent, type UsageEvent } from '@meterstream/domain';
+import type { AddResult, InsertBatch, SinkBuffer } from './durable-sink';
 
 export const EVENTS_TABLE = 'events';
 
@@ -15,13 +15,18 @@ export class RawEventBuffer implements SinkBuffer {
     return this.pending.length;
   }
 
-  async add(message: KafkaMessage): Promise<boolean> {
-    // Records the router sends to the DLQ (undecodable or invalid) are skipped here too. A registry
-    // that cannot be reached throws, and the batch is read again.
+  async add(message: KafkaMessage): Promise<AddResult> {
+    // Records the router sends to the DLQ (undecodable or invalid) are skipped here: one DLQ record
+    // for them is enough. A valid event the events table cannot hold goes to the DLQ from here. A
+    // registry that cannot be reached throws, and the batch is read again.
     const decoded = await this.codec.decodeAs<UsageEvent>(message.value, 'usage-event');
-    if (!decoded.ok || invalidEvent(decoded.value)) return false;
+    if (!decoded.ok) return { kind: 'skipped', reason: 'undecodable (the router dead-letters it)' };
+    const invalid = invalidEvent(decoded.value);
+    if (invalid !== undefined) return { kind: 'skipped', reason: `${invalid} (the router dead-letters it)` };
+    const unstorable = unstorableEvent(decoded.value);
+    if (unstorable !== undefined) return { kind: 'dead-letter', code: 'UNSTORABLE_RECORD', reason: unstorable };
     this.pending.push({ event: decoded.value, offset: message.offset });
-    return true;
+    return { kind: 'buffered' };
   }
 
   rows(source: { topic: string; partition: number }): InsertBatch[] {

@@ -1,7 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { AvroCodec } from '@meterstream/common';
-import type { AggregationType, MeterRecord } from '@meterstream/domain';
-import type { InsertBatch, SinkBuffer } from './durable-sink';
+import { unstorableMeterRecord, type AggregationType, type MeterRecord } from '@meterstream/domain';
+import type { AddResult, InsertBatch, SinkBuffer } from './durable-sink';
 import { WindowAccumulator, partialToRow, recordToRow } from './window-accumulator';
 
 export const USAGE_TABLE = 'meter_usage';
@@ -20,7 +20,7 @@ export class UsageBuffer implements SinkBuffer {
   constructor(
     private readonly codec: AvroCodec,
     aggregationOf: (meterId: string) => AggregationType | undefined,
-    windowMs: number,
+    private readonly windowMs: number,
   ) {
     this.accumulator = new WindowAccumulator(aggregationOf, windowMs);
   }
@@ -29,12 +29,20 @@ export class UsageBuffer implements SinkBuffer {
     return this.accumulator.size;
   }
 
-  async add(message: KafkaMessage): Promise<boolean> {
-    if (!message.value) return false;
-    const record = await this.codec.decode<MeterRecord>(message.value);
-    if (!this.accumulator.add(record)) return false;
+  /**
+   * Bytes that do not decode and records that cannot be stored (unstorableMeterRecord) go to the DLQ;
+   * a record of a meter the catalog does not know is skipped. A registry that cannot be reached throws,
+   * and the batch is read again.
+   */
+  async add(message: KafkaMessage): Promise<AddResult> {
+    const decoded = await this.codec.decodeAs<MeterRecord>(message.value, 'meter-record');
+    if (!decoded.ok) return { kind: 'dead-letter', code: 'UNDECODABLE', reason: decoded.reason };
+    const record = decoded.value;
+    const unstorable = unstorableMeterRecord(record, this.windowMs);
+    if (unstorable !== undefined) return { kind: 'dead-letter', code: 'UNSTORABLE_RECORD', reason: unstorable };
+    if (!this.accumulator.add(record)) return { kind: 'skipped', reason: `meter ${record.meter_id} is not in the catalog` };
     this.records.push({ record, offset: message.offset });
-    return true;
+    return { kind: 'buffered' };
   }
 
   rows(source: { topic: string; partition: number; endOffset: string }): InsertBatch[] {

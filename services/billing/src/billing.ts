@@ -1,5 +1,17 @@
 import type { Admin, Kafka } from 'kafkajs';
-import { invoiceId, pipelineNames, type AvroCodec, type Platform, type Logger, type MeterstreamConfig, type Topics, type Warehouse } from '@meterstream/common';
+import {
+  invoiceId,
+  pipelineNames,
+  settledWithin,
+  type AvroCodec,
+  type HealthCheck,
+  type HealthProblem,
+  type Platform,
+  type Logger,
+  type MeterstreamConfig,
+  type Topics,
+  type Warehouse,
+} from '@meterstream/common';
 import {
   InvoiceLedger,
   invoiceUsage,
@@ -15,7 +27,7 @@ import {
 } from '@meterstream/domain';
 import { INVOICES_PER_TRANSACTION, InvoiceEmitter } from './invoice-emitter';
 import { InvoiceStore } from './invoice-store';
-import { PipelineProgress } from './pipeline-progress';
+import { PipelineProgress, type PartitionLag } from './pipeline-progress';
 import { UsageReader, type PeriodTotals } from './usage-reader';
 
 export interface BillingDeps {
@@ -41,14 +53,17 @@ const CUSTOMERS_PER_QUERY = 2000;
  *   reading the topic read_committed to its end. A crash at any moment therefore neither loses an
  *   invoice nor emits one twice: an invoice is issued iff its transaction committed, and a restarted
  *   billing knows it.
- * - Which periods close (end + grace passed, not invoiced) is periodsToClose, and they close only once
- *   the pipeline has applied everything Kafka held at that moment (router and aggregator caught up).
+ * - Which periods close (end + grace passed, not invoiced) is periodsToClose, and a period closes only
+ *   once the pipeline has applied everything Kafka held at that moment for the meters its subscription
+ *   uses (router caught up, then each of those meter topics): a stuck meter holds back only the
+ *   subscriptions that use it, and is logged and reported by problems() with its partition.
  * - Late usage of invoiced periods (lateUsageSince, lateUsage) is billed as adjustment lines on the
  *   next invoice, once.
  * - ClickHouse's invoices table is a copy for queries (invoice-store.ts); it is filled after each commit
  *   and repaired at start from the topic.
  */
-export class Billing {
+export class Billing implements HealthCheck {
+  readonly name = 'billing';
   private admin: Admin | undefined;
   private progress: PipelineProgress | undefined;
   readonly ledger = new InvoiceLedger();
@@ -57,6 +72,9 @@ export class Billing {
   private readonly usage: UsageReader;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
+  private stopping = false;
+  /** The meter partitions the last close waited for in vain, and how many due periods each held back. */
+  private waitingFor: { lag: PartitionLag; meterId: string; periods: number }[] = [];
 
   constructor(private readonly deps: BillingDeps) {
     this.emitter = new InvoiceEmitter(deps.kafka, deps.codec, deps.topics.invoices, deps.transactionalId);
@@ -65,11 +83,11 @@ export class Billing {
   }
 
   async start({ schedule = true }: { schedule?: boolean } = {}): Promise<void> {
-    const { kafka, topics, warehouse, catalog } = this.deps;
+    const { kafka, topics, warehouse } = this.deps;
     await this.emitter.start(); // fences an older instance and aborts its open transaction
     this.admin = kafka.admin();
     await this.admin.connect();
-    this.progress = new PipelineProgress(this.admin, warehouse, topics, catalog, this.deps.routerGroupId);
+    this.progress = new PipelineProgress(this.admin, warehouse, topics, this.deps.routerGroupId);
     const invoices = await this.emitter.issued();
     for (const invoice of invoices) this.ledger.record(invoice);
     await this.store.repair(invoices);
@@ -79,9 +97,11 @@ export class Billing {
     }
   }
 
+  /** Stops within a few seconds: a close waiting for the pipeline gives up at its next poll. */
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
-    await this.running.catch(() => undefined);
+    if (!(await settledWithin(this.running, 3000))) this.deps.logger.warn('a period close was still running at stop');
     await this.emitter.stop();
     await this.admin?.disconnect();
   }
@@ -107,10 +127,47 @@ export class Billing {
       graceMs: config.billing.graceSeconds * 1000,
     });
     if (groups.length === 0) return [];
-    if (!(await this.progress!.waitCaughtUp(60000))) {
-      this.deps.logger.warn({ due: groups.reduce((n, g) => n + g.length, 0) }, 'pipeline not caught up; periods stay open until the next tick');
-      return [];
+    const metersOf = (due: DuePeriod<Period>) => due.product.price.meters.map((m) => m.meter_id).filter((id) => catalog.get('meters', id) !== undefined);
+    const topicOf = (meterId: string) => this.deps.topics.meter(meterId);
+    let waiting = groups;
+    const issued: Invoice[] = [];
+    // Each time more meters have caught up, the periods whose meters all have close.
+    const lags = await this.progress!.catchUp([...new Set(groups.flat().flatMap(metersOf))].map(topicOf), {
+      timeoutMs: config.billing.catchUpTimeoutMs,
+      stopped: () => this.stopping,
+      onCaughtUp: async (caughtUp) => {
+        const ready = (due: DuePeriod<Period>) => metersOf(due).every((id) => caughtUp.has(topicOf(id)));
+        const closing = waiting.map((group) => group.filter(ready)).filter((group) => group.length > 0);
+        waiting = waiting.map((group) => group.filter((due) => !ready(due))).filter((group) => group.length > 0);
+        issued.push(...(await this.issue(closing, now)));
+      },
+    });
+    const held = waiting.flat();
+    this.waitingFor = lags.map((lag) => {
+      const meterId = catalog.list('meters').find((m) => topicOf(m.id) === lag.topic)?.id ?? lag.topic;
+      return { lag, meterId, periods: held.filter((due) => metersOf(due).includes(meterId)).length };
+    });
+    for (const { lag, meterId, periods } of this.waitingFor) {
+      const { topic, partition, durable, end } = lag;
+      this.deps.logger.warn({ meter: meterId, topic, partition, durable: durable.toString(), end: end.toString(), periods }, 'meter partition not caught up; the periods that use this meter stay open until the next tick');
     }
+    if (held.length > 0 && lags.length === 0) this.deps.logger.warn({ due: held.length }, 'pipeline not caught up; periods stay open until the next tick');
+    if (issued.length > 0) this.deps.logger.info({ invoices: issued.length }, 'periods closed');
+    return issued;
+  }
+
+  /** Meter partitions that held back due periods at the last close (each names its meter and partition). */
+  problems(): HealthProblem[] {
+    return this.waitingFor.map(({ lag, meterId, periods }) => ({
+      check: this.name,
+      reason: `${periods} due period(s) wait for meter ${meterId}: ${lag.topic} partition ${lag.partition} is durable to offset ${lag.durable}, not yet ${lag.end}`,
+      topic: lag.topic,
+      partition: lag.partition,
+    }));
+  }
+
+  /** Invoices for the given due periods (grouped by period), emitted and stored. */
+  private async issue(groups: DuePeriod<Period>[][], now: number): Promise<Invoice[]> {
     const issued: Invoice[] = [];
     for (const group of groups) {
       for (let i = 0; i < group.length; i += CUSTOMERS_PER_QUERY) {
@@ -124,7 +181,6 @@ export class Billing {
         }
       }
     }
-    this.deps.logger.info({ invoices: issued.length }, 'periods closed');
     return issued;
   }
 

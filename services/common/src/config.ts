@@ -32,8 +32,24 @@ export interface MeterstreamConfig {
   };
   /** Optional seed: catalog objects written at start when the catalog lacks them. */
   catalogFile: string | undefined;
-  aggregator: { windowSeconds: number; flushIntervalMs: number; flushMaxRecords: number };
-  billing: { graceSeconds: number; tickMs: number };
+  aggregator: {
+    windowSeconds: number;
+    flushIntervalMs: number;
+    flushMaxRecords: number;
+    /**
+     * AGGREGATOR_DATA_ERROR_RETRY_MS: how long a flush ClickHouse refuses with a data error is retried
+     * as it is before its records are tried apart and the refused ones dead-lettered.
+     */
+    dataErrorRetryMs: number;
+    /** AGGREGATOR_DEGRADED_AFTER_MS: a partition whose flush has failed this long makes /readyz degraded. */
+    degradedAfterMs: number;
+  };
+  billing: {
+    graceSeconds: number;
+    tickMs: number;
+    /** BILLING_CATCH_UP_TIMEOUT_MS: how long one close waits for the meters of due periods to catch up. */
+    catchUpTimeoutMs: number;
+  };
   /** Event-time window in which the router drops repeated event ids; older events go to the DLQ. */
   router: { dedupWindowMinutes: number };
   /** API keys of the gateway (README "API keys"). */
@@ -152,10 +168,13 @@ export function loadConfig(env: Env = process.env): MeterstreamConfig {
       windowSeconds: int(env, 'AGGREGATOR_WINDOW_SECONDS', 60, 1, 86400),
       flushIntervalMs: int(env, 'AGGREGATOR_FLUSH_INTERVAL_MS', 500, 10, 600000),
       flushMaxRecords: int(env, 'AGGREGATOR_FLUSH_MAX_RECORDS', 50000, 1, 10000000),
+      dataErrorRetryMs: int(env, 'AGGREGATOR_DATA_ERROR_RETRY_MS', 10000, 0, 86400000),
+      degradedAfterMs: int(env, 'AGGREGATOR_DEGRADED_AFTER_MS', 5000, 0, 86400000),
     },
     billing: {
       graceSeconds: int(env, 'BILLING_GRACE_SECONDS', 3600, 0, 31 * 86400),
       tickMs: int(env, 'BILLING_TICK_MS', 10000, 100, 3600000),
+      catchUpTimeoutMs: int(env, 'BILLING_CATCH_UP_TIMEOUT_MS', 60000, 0, 3600000),
     },
     router: { dedupWindowMinutes },
     auth: {

@@ -37,3 +37,4 @@ export * from './catalog-input/customer-input';
 export * from './catalog-input/subscription-input';
 export * from './catalog-input/product-input';
 export * from './aggregations/usage-range';
+export * from './storage/storable-record';

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { EventReader, InvoiceReader, UsageReader, type Logger, type MeterstreamConfig, type Warehouse } from '@meterstream/common';
+import { EventReader, InvoiceReader, UsageReader, readiness, type HealthCheck, type Logger, type MeterstreamConfig, type Warehouse } from '@meterstream/common';
 import { MeterstreamError, type ErrorCode } from '@meterstream/domain';
 import type { ApiKeyCatalog } from './api-key-commands';
 import { ApiKeyIndex } from './api-key-index';
@@ -20,7 +20,7 @@ import { registerSubscriptionUsageRoutes } from './routes/subscription-usage';
 import { registerInvoiceRoutes } from './routes/invoices';
 import { installOpenApi } from './openapi/openapi';
 
-/** API keys (invariant 6): every route but GET /healthz needs a key with the route's scope. */
+/** API keys (invariant 6): every route but GET /healthz and /readyz needs a key with the route's scope. */
 export interface GatewayAuth {
   /** Where keys live: the catalog (kind api_keys), followed for lookups and written by /api-keys. */
   keys: ApiKeyCatalog;
@@ -39,6 +39,8 @@ export interface GatewayDeps {
   businessId?: string;
   /** Present where billing runs in the same process (standalone mode). */
   billing?: BillingPort;
+  /** What GET /readyz asks (the standalone passes the aggregator and billing); none: always ok. */
+  health?: readonly HealthCheck[];
   /** Body limit and event-time limits (config.gateway). */
   settings: Pick<MeterstreamConfig['gateway'], 'bodyLimitBytes' | 'maxEventAgeSeconds' | 'maxFutureSkewSeconds'>;
   /** The aggregator's window size in ms (config.aggregator.windowSeconds × 1000), for exact usage ranges. */
@@ -89,6 +91,10 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   // Routes live in a plugin registered after @fastify/swagger, so the document sees every one of them.
   app.register(async (api) => {
     api.get('/healthz', async () => ({ status: 'ok' }));
+    api.get('/readyz', async (_request, reply) => {
+      const ready = await readiness(deps.health ?? []);
+      return reply.status(ready.status === 'ok' ? 200 : 503).send(ready);
+    });
     api.get('/openapi.json', { config: { scope: 'read' } }, async () => app.swagger());
     const businessId = deps.businessId ?? 'bus_meterstream';
     const events = new EventReader(deps.warehouse);

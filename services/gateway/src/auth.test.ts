@@ -77,13 +77,15 @@ describe('ApiKeyIndex', () => {
 });
 
 describe('checkRouteScope', () => {
-  it('refuses a route without a scope and lets GET/HEAD /healthz through', () => {
+  it('refuses a route without a scope and lets GET/HEAD /healthz and /readyz through', () => {
     expect(() => checkRouteScope({ method: 'GET', url: '/secret', config: {} })).toThrow(/GET \/secret declares no API key scope/);
     expect(() => checkRouteScope({ method: 'POST', url: '/healthz' })).toThrow(/declares no API key scope/);
     expect(() => checkRouteScope({ method: ['GET', 'POST'], url: '/healthz' })).toThrow(/declares no API key scope/);
     expect(() => checkRouteScope({ method: 'GET', url: '/x', config: { scope: 'superuser' as ApiKeyScope } })).toThrow(/declares no API key scope/);
     expect(() => checkRouteScope({ method: 'GET', url: '/healthz' })).not.toThrow();
     expect(() => checkRouteScope({ method: 'HEAD', url: '/healthz' })).not.toThrow();
+    expect(() => checkRouteScope({ method: 'GET', url: '/readyz' })).not.toThrow();
+    expect(() => checkRouteScope({ method: 'POST', url: '/readyz' })).toThrow(/declares no API key scope/);
     expect(() => checkRouteScope({ method: 'GET', url: '/x', config: { scope: 'read' } })).not.toThrow();
   });
 });

@@ -18,8 +18,8 @@ declare module 'fastify' {
   }
 }
 
-/** The only routes served without an API key. */
-export const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['GET /healthz', 'HEAD /healthz']);
+/** The only routes served without an API key: liveness and readiness, for probes. */
+export const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['GET /healthz', 'HEAD /healthz', 'GET /readyz', 'HEAD /readyz']);
 
 const REALM = 'Bearer realm="meterstream"';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Logger, MeterstreamConfig, Platform, Warehouse } from '@meterstream/common';
+import type { HealthCheck, Logger, MeterstreamConfig, Platform, Warehouse } from '@meterstream/common';
 import { buildGateway } from './app';
 import { createEventProducer } from './event-producer';
 import { EventPublisher } from './event-publisher';
@@ -13,6 +13,8 @@ export interface GatewayServiceDeps {
   warehouse: Warehouse;
   /** Where billing runs in the same process (the standalone), its period close is served at /billing/run. */
   billing?: BillingPort;
+  /** What GET /readyz reports on, besides the gateway itself (the standalone: aggregator and billing). */
+  health?: readonly HealthCheck[];
 }
 
 export interface GatewayService {
@@ -39,6 +41,7 @@ export async function createGateway(deps: GatewayServiceDeps): Promise<GatewaySe
     settings: config.gateway,
     usageWindowMs: config.aggregator.windowSeconds * 1000,
     billing: deps.billing,
+    health: deps.health,
   });
   const stop = async () => {
     await app.close();

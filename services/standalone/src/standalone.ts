@@ -15,18 +15,26 @@ export interface Standalone {
   stop(): Promise<void>;
 }
 
+export interface StandaloneOptions {
+  /** Wraps the warehouse every service uses (tests inject ClickHouse failures with it). */
+  wrapWarehouse?(warehouse: Warehouse): Warehouse;
+}
+
 /**
  * All four services in one process on one warehouse, the meter-router on a worker thread. Built by
- * hand in dependency order; stopped in reverse order.
+ * hand in dependency order; stopped in reverse order, within 10 s whatever the pipeline's state (the
+ * aggregator and billing bound their own stops). The gateway's GET /readyz reports the aggregator's
+ * and billing's health.
  */
-export async function startStandalone(config: MeterstreamConfig, logger: Logger): Promise<Standalone> {
+export async function startStandalone(config: MeterstreamConfig, logger: Logger, options: StandaloneOptions = {}): Promise<Standalone> {
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const fn of stops.reverse()) await fn().catch((err) => logger.error({ err }, 'stop step failed'));
   };
   try {
-    const warehouse = await openWarehouse(config);
-    stops.push(() => warehouse.close());
+    const opened = await openWarehouse(config);
+    stops.push(() => opened.close());
+    const warehouse = options.wrapWarehouse ? options.wrapWarehouse(opened) : opened;
     const platform = await connectPlatform(config, logger, 'standalone');
     stops.push(() => platform.stop());
     const { kafka, codec, topics, catalog } = platform;
@@ -42,7 +50,7 @@ export async function startStandalone(config: MeterstreamConfig, logger: Logger)
     await billing.start();
     stops.push(() => billing.stop());
 
-    const gateway = await createGateway({ config, logger: logger.child({ service: 'gateway' }), platform, warehouse, billing });
+    const gateway = await createGateway({ config, logger: logger.child({ service: 'gateway' }), platform, warehouse, billing, health: [aggregator, billing] });
     stops.push(() => gateway.stop());
     const { url } = gateway;
     logger.info({ url }, 'meterstream standalone ready');

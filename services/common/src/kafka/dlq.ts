@@ -1,4 +1,4 @@
-import type { IHeaders, Message } from 'kafkajs';
+import { Partitioners, type IHeaders, type Kafka, type Message, type Producer } from 'kafkajs';
 
 export interface DlqSource {
   topic: string;
@@ -34,4 +34,28 @@ export function dlqMessage(source: DlqSource, code: string, reason: string): Mes
       [DLQ_HEADERS.offset]: source.offset,
     },
   };
+}
+
+/**
+ * Writes DLQ records outside a transaction (the aggregator's sinks; the router writes its own in its
+ * transaction): an idempotent producer, acknowledged by every in-sync replica before send resolves.
+ */
+export class DlqProducer {
+  private readonly producer: Producer;
+
+  constructor(kafka: Kafka, private readonly topic: string) {
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  }
+
+  start(): Promise<void> {
+    return this.producer.connect();
+  }
+
+  async send(source: DlqSource, code: string, reason: string): Promise<void> {
+    await this.producer.send({ topic: this.topic, acks: -1, messages: [dlqMessage(source, code, reason)] });
+  }
+
+  stop(): Promise<void> {
+    return this.producer.disconnect();
+  }
 }

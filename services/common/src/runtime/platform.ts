@@ -66,13 +66,24 @@ export async function connectPlatform(config: MeterstreamConfig, logger: Logger,
   return { kafka, admin, codec, topics, catalog, provisionMeter, stop };
 }
 
-/** Runs `stop` once on SIGTERM or SIGINT, then exits. */
+/**
+ * The longest a service takes to stop on SIGTERM or SIGINT. Each service bounds its own steps below
+ * it (the aggregator's final flush and consumer stop); past it the process exits anyway: whatever was
+ * not durable is read again from Kafka at the next start.
+ */
+export const STOP_DEADLINE_MS = 9000;
+
+/** Runs `stop` once on SIGTERM or SIGINT, then exits; exits with 1 if it takes over STOP_DEADLINE_MS. */
 export function stopOnSignals(logger: Logger, stop: () => Promise<void>): void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
+    setTimeout(() => {
+      logger.error({ deadlineMs: STOP_DEADLINE_MS }, 'stop took too long; exiting');
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
     stop()
       .then(() => process.exit(0))
       .catch((err) => {

@@ -97,7 +97,7 @@ describe('decideRoute', () => {
 
 describe('DLQ codes', () => {
   it('registers every code the decision can return, and no unknown one', () => {
-    expect(Object.keys(DLQ_CODES).sort()).toEqual(['EVENT_OUTSIDE_DEDUP_WINDOW', 'INVALID_EVENT', 'METER_KEY_MISSING', 'METER_VALUE_NOT_NUMERIC', 'UNDECODABLE']);
+    expect(Object.keys(DLQ_CODES).sort()).toEqual(['EVENT_OUTSIDE_DEDUP_WINDOW', 'INVALID_EVENT', 'METER_KEY_MISSING', 'METER_VALUE_NOT_NUMERIC', 'UNDECODABLE', 'UNSTORABLE_RECORD']);
     expect(isDlqCode('METER_KEY_MISSING')).toBe(true);
     expect(isDlqCode('toString')).toBe(false);
   });

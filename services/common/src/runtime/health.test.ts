@@ -1,0 +1,23 @@
+import { readiness, settledWithin } from './health';
+
+describe('readiness', () => {
+  it('is ok with no problem, degraded with the problems of every check, a throwing check included', async () => {
+    expect(await readiness([])).toEqual({ status: 'ok', reasons: [] });
+    expect(await readiness([{ name: 'a', problems: () => [] }])).toEqual({ status: 'ok', reasons: [] });
+    const stuck = { check: 'aggregator', reason: 'flush failing', topic: 'meter.x', partition: 2 };
+    expect(
+      await readiness([
+        { name: 'aggregator', problems: async () => [stuck] },
+        { name: 'billing', problems: () => Promise.reject(new Error('boom')) },
+      ]),
+    ).toEqual({ status: 'degraded', reasons: [stuck, { check: 'billing', reason: 'health check failed: boom' }] });
+  });
+
+  it('settledWithin waits for a settled promise and gives up on a hanging one', async () => {
+    expect(await settledWithin(Promise.resolve(1), 1000)).toBe(true);
+    expect(await settledWithin(Promise.reject(new Error('x')), 1000)).toBe(true);
+    const started = Date.now();
+    expect(await settledWithin(new Promise(() => undefined), 50)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
