@@ -1,4 +1,4 @@
-import { decimalText, isStorableDecimal, toDecimal } from '../decimal';
+import { readDecimal } from '../decimal-text';
 import type { Meter, MeterRecord } from '../model/meter';
 import { metadataText, type UsageEvent } from '../model/usage-event';
 import type { DlqCode } from './dlq-codes';
@@ -6,8 +6,9 @@ import type { DlqCode } from './dlq-codes';
 export type Extraction = { ok: true; record: MeterRecord } | { ok: false; code: DlqCode; reason: string };
 
 /**
- * What one meter takes from one matching event. count needs nothing; sum, max and last need a numeric
- * value at the meter's key; unique_count needs the key present. A matching event without a usable
+ * What one meter takes from one matching event. count needs nothing; sum, max and last need a decimal
+ * in range at the meter's key (readDecimal, decimal-text.ts: the gateway refuses the same values);
+ * unique_count needs the key present. A matching event without a usable
  * value is not counted as zero: it is rejected (the router sends it to the DLQ with the reason).
  */
 export function extractMeterRecord(meter: Meter, event: UsageEvent): Extraction {
@@ -19,14 +20,14 @@ export function extractMeterRecord(meter: Meter, event: UsageEvent): Extraction 
     return { ok: false, code: 'METER_KEY_MISSING', reason: `meter ${meter.id} (${type}) needs metadata.${key}, which the event lacks` };
   }
   if (type === 'unique_count') return { ok: true, record: { ...base, value: null, unique_key: metadataText(raw) } };
-  const number = typeof raw === 'boolean' ? undefined : toDecimal(metadataText(raw));
-  const text = number === undefined ? undefined : decimalText(number);
-  if (text === undefined || !isStorableDecimal(text)) {
+  const reading = typeof raw === 'boolean' ? undefined : readDecimal(metadataText(raw));
+  if (reading === undefined || !reading.ok) {
+    const outOfRange = reading?.problem === 'out-of-range';
     return {
       ok: false,
-      code: 'METER_VALUE_NOT_NUMERIC',
-      reason: `meter ${meter.id} (${type}) needs a decimal in metadata.${key} (at most 26 integer and 12 fraction digits), got "${metadataText(raw)}"`,
+      code: outOfRange ? 'METER_VALUE_OUT_OF_RANGE' : 'METER_VALUE_NOT_NUMERIC',
+      reason: `meter ${meter.id} (${type}) needs a decimal in metadata.${key}: ${reading?.message ?? `got ${metadataText(raw)}`}`,
     };
   }
-  return { ok: true, record: { ...base, value: text, unique_key: null } };
+  return { ok: true, record: { ...base, value: reading.text, unique_key: null } };
 }
