@@ -1,9 +1,9 @@
 import { isLosslessNumber } from 'lossless-json';
 import {
   eventKey,
-  extractMeterRecord,
   isWellFormedText,
   MeterstreamError,
+  meteredValue,
   NOT_WELL_FORMED,
   parseIsoTime,
   readDecimal,
@@ -48,7 +48,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * - a JSON number in metadata becomes exact decimal text and must lie in the range of metered values
  *   (readDecimal, docs/numbers.md);
  * - a value that a current meter matching the event reads (sum, max, last) must be such a decimal too:
- *   the router would otherwise dead-letter it (the same extractMeterRecord decides both).
+ *   the router would otherwise dead-letter it (the same meteredValue decides both).
  * An event is identified by (customer_id, event_id): the same pair twice refuses the request.
  */
 export function validateIngestBody(body: unknown, now: number, limits: IngestLimits = DEFAULT_INGEST_LIMITS, meters?: Pick<MeterIndex, 'match'>): UsageEvent[] {
@@ -147,15 +147,15 @@ function validateMetadata(
   return out;
 }
 
-/** A value that a matching sum, max or last meter reads must be a decimal in range (the router's rule). */
+/** A value that a matching sum, max or last meter reads must be a decimal in range (meteredValue: the router's rule). */
 function checkMeteredValues(event: UsageEvent, meters: Pick<MeterIndex, 'match'>, fail: (field: string, message: string) => void): void {
   const failed = new Set<string>();
   for (const meter of meters.match(event)) {
-    const extraction = extractMeterRecord(meter, event);
+    const read = meteredValue(meter, event.metadata);
     // A missing key is the router's to dead-letter: a meter may be created after its events.
-    if (extraction.ok || extraction.code === 'METER_KEY_MISSING') continue;
+    if (read.ok || read.code === 'METER_KEY_MISSING') continue;
     const field = `metadata.${meter.aggregation.key}`;
-    if (!failed.has(field)) fail(field, extraction.reason);
+    if (!failed.has(field)) fail(field, read.reason);
     failed.add(field);
   }
 }
