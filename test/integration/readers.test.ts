@@ -161,7 +161,7 @@ describe(`readers (${process.env.CLICKHOUSE_URL ? 'server' : 'embedded'})`, () =
     it('keeps the same event id of two customers apart: listed twice, found twice, known per customer', async () => {
       const shared = `${tag}_shared`;
       const otherName = `${name}_shared`;
-      const row = (customerId: string, offset: number) => ({ ...eventRow(shared, '2026-01-02 00:00:00.000', { n: 1 }, offset, customerId), event_name: otherName });
+      const row = (customerId: string, offset: number) => ({ ...eventRow(shared, '2026-01-02 00:00:00.000', { n: 1 }, offset, customerId), event_name: otherName, source_topic: `events.${tag}.shared` });
       await warehouse.insert('events', [row('cus_b', 20), row('cus_a', 21)]);
       const reader = new EventReader(warehouse);
       expect((await reader.page({ eventName: otherName }, 10, 0)).map((r) => r.customer_id).sort()).toEqual(['cus_a', 'cus_b']);
