@@ -60,7 +60,7 @@ export function registerEventQueryRoutes(app: FastifyInstance, events: EventRead
     if (rows.length === 0) throw new MeterstreamError('NOT_FOUND', `event ${eventId} does not exist${customerId === undefined ? '' : ` for customer ${customerId}`}`);
     if (rows.length > 1) {
       throw new MeterstreamError('AMBIGUOUS_EVENT_ID', `more than one customer sent an event with id ${eventId}: add ?customer_id= to choose one`, [
-        { field: 'customer_id', message: `required: customers ${rows.map((r) => r.customer_id).join(', ')}${rows.length >= 2 ? ' (at least)' : ''} used this id` },
+        { field: 'customer_id', message: `required: customers ${rows.map((r) => r.customer_id).join(', ')} (and maybe others) used this id` },
       ]);
     }
     return show(rows[0]);
