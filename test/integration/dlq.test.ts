@@ -3,8 +3,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, Partitioners, type Admin } from 'kafkajs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { DLQ_HEADERS, pipelineNames } from '@meterstream/common';
-import { type UsageEvent } from '@meterstream/domain';
+import { AvroCodec, DLQ_HEADERS, pipelineNames } from '@meterstream/common';
+import { type MetadataValue, type UsageEvent } from '@meterstream/domain';
 import { REPO_ROOT, eventually, getJson, postJson, startTestPipeline } from '../support/pipeline';
 import { readTopic, type ReadRecord } from '../support/topic-reader';
 
@@ -34,6 +34,19 @@ describe('events dead-letter queue', () => {
   const ingest = async (events: object[]) => expect(await postJson(`${app.url}/events/ingest`, { events }, app.adminKey)).toEqual({ status: 200, body: { ingested_count: events.length } });
   const readRaw = (topic: string, count: number) => readTopic<Buffer>(app.config.kafka.brokers, app.config.registryUrl, topic, count, { decode: false });
   const cli = (...args: string[]) => run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'dlq.js'), ...args], { cwd: REPO_ROOT, env: cliEnv, timeout: 60000 });
+  /** Events straight to Kafka, as a direct producer writes them (keyed by customer, Avro). */
+  const produceDirect = async (events: { event_id: string; event_name: string; metadata: Record<string, MetadataValue> }[]) => {
+    const codec = new AvroCodec(app.config.registryUrl);
+    await codec.register(eventsTopic, 'usage-event');
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    const messages = await Promise.all(
+      events.map(async (e) => ({ key: CUSTOMER, value: await codec.encode(eventsTopic, { ...e, customer_id: CUSTOMER, timestamp: Date.now(), ingested_at: Date.now() } satisfies UsageEvent) })),
+    );
+    const [sent] = await producer.send({ topic: eventsTopic, acks: -1, messages });
+    await producer.disconnect();
+    return sent;
+  };
   const apiRequests = (ids: string[]) => ids.map((id, i) => ({ event_id: id, customer_id: CUSTOMER, event_name: 'api_request', metadata: { user_id: `u${i % 2}` } }));
 
   /** True once the router's committed offsets reached the end of every partition of `events`. */
@@ -68,7 +81,8 @@ describe('events dead-letter queue', () => {
     await producer.disconnect();
     garbageAt = { partition: sent.partition, offset: sent.baseOffset! };
 
-    await ingest([{ event_id: 'evt-tokens-abc', customer_id: CUSTOMER, event_name: 'llm_completion', metadata: { tokens: 'abc' } }]);
+    // The gateway refuses a value a meter cannot read (422); a direct producer can still write one.
+    await produceDirect([{ event_id: 'evt-tokens-abc', event_name: 'llm_completion', metadata: { tokens: 'abc' } }]);
     await ingest([{ event_id: 'evt-tokens-missing', customer_id: CUSTOMER, event_name: 'llm_completion', metadata: { model: 'm1' } }]);
     await ingest([
       ...apiRequests(['evt-ok-1', 'evt-ok-2', 'evt-ok-3', 'evt-ok-4', 'evt-ok-5']),
@@ -195,5 +209,40 @@ describe('events dead-letter queue', () => {
 
     expect(await Promise.all(outputs.map(ends))).toEqual(before);
     expect((await usage('mtr_api_calls')).total).toBe('7');
+  });
+
+  it("dead-letters a direct producer's out-of-range values with METER_VALUE_OUT_OF_RANGE and counts the next event on the same meter and partition", async () => {
+    const before = (await usage('mtr_tokens')).total as string;
+    const dlqBefore = (await cli('list')).stdout.trim().split('\n').length;
+    const outOfRange: [string, MetadataValue][] = [
+      ['evt-range-27-digits', '123456789012345678901234567'],
+      ['evt-range-13-decimals', { decimal: '0.0000000000001' }],
+      // Read as a number, this was once expanded digit by digit (a billion of them).
+      ['evt-range-exponent', '1e999999999'],
+    ];
+    const sent = await produceDirect([
+      ...outOfRange.map(([event_id, tokens]) => ({ event_id, event_name: 'llm_completion', metadata: { tokens } })),
+      { event_id: 'evt-range-control', event_name: 'llm_completion', metadata: { tokens: { decimal: '0.000000000007' } } },
+    ]);
+    // One send of one key: all four records are in one partition, the control event last.
+    const after = await eventually(async () => {
+      const body = await usage('mtr_tokens');
+      return body.total !== before ? body.total : undefined;
+    }, 60000, 'the control event to be counted');
+    const scale = 10n ** 12n;
+    const units = (text: string) => BigInt(text.split('.')[0]) * scale + BigInt((text.split('.')[1] ?? '').padEnd(12, '0'));
+    expect(units(after) - units(before)).toBe(7n);
+
+    await eventually(routerCaughtUp, 60000, 'the router to commit the end of the events topic');
+    // The DLQ records whose source is one of the four records sent (by partition and offset).
+    const sentOffsets = [0n, 1n, 2n, 3n].map((i) => String(BigInt(sent.baseOffset!) + i));
+    const fresh = (await readRaw(dlqTopic, dlqBefore + outOfRange.length)).filter(
+      (r) => text(r.headers, DLQ_HEADERS.partition) === String(sent.partition) && sentOffsets.includes(text(r.headers, DLQ_HEADERS.offset) ?? ''),
+    );
+    expect(fresh.map((r) => text(r.headers, DLQ_HEADERS.offset))).toEqual(sentOffsets.slice(0, 3));
+    expect(fresh.map((r) => text(r.headers, DLQ_HEADERS.code))).toEqual(outOfRange.map(() => 'METER_VALUE_OUT_OF_RANGE'));
+    for (const record of fresh) expect(text(record.headers, DLQ_HEADERS.reason)).toMatch(/mtr_tokens.*outside the range/);
+    const ids = await Promise.all(fresh.map(async (r) => ((await registry.decode(r.value)) as UsageEvent).event_id));
+    expect(ids).toEqual(outOfRange.map(([id]) => id));
   });
 });

@@ -9,7 +9,7 @@ import {
   usageProgressQuery,
   type Warehouse,
 } from '@meterstream/common';
-import { type Invoice } from '@meterstream/domain';
+import { eventKey, type Invoice } from '@meterstream/domain';
 import { testConfig } from '../support/pipeline';
 
 // The readers the gateway routes call, and the progress queries of the aggregator and billing, on the
@@ -95,9 +95,9 @@ describe(`readers (${process.env.CLICKHOUSE_URL ? 'server' : 'embedded'})`, () =
 
   describe('EventReader', () => {
     const name = `api_call_${tag}`;
-    const eventRow = (id: string, at: string, metadata: Record<string, string | number>, offset: number) => ({
+    const eventRow = (id: string, at: string, metadata: Record<string, string | number>, offset: number, customerId = customer) => ({
       event_id: id,
-      customer_id: customer,
+      customer_id: customerId,
       event_name: name,
       timestamp: at,
       metadata: JSON.stringify(metadata),
@@ -140,18 +140,35 @@ describe(`readers (${process.env.CLICKHOUSE_URL ? 'server' : 'embedded'})`, () =
       expect(ids(await new EventReader(warehouse, 4, 2).matchingPage({ eventName: name }, isGet, 10, 0))).toEqual(['6', '5', '3']);
     });
 
-    it('reads one event by id, and tells which ids it holds', async () => {
+    it('reads one event by id, and tells which (customer, id) pairs it holds', async () => {
       const reader = new EventReader(warehouse);
-      expect(await reader.byId(`${tag}_2`)).toEqual({
-        event_id: `${tag}_2`,
-        customer_id: customer,
-        event_name: name,
-        timestamp: expect.stringMatching(/^2026-01-01T00:00:02(\.000)?Z$/),
-        metadata: '{"method":"POST"}',
-      });
-      expect(await reader.byId(`${tag}_missing`)).toBeUndefined();
-      expect(await reader.knownIds([`${tag}_1`, `${tag}_missing`, `${tag}_6`])).toEqual(new Set([`${tag}_1`, `${tag}_6`]));
-      expect(await reader.knownIds([`${tag}_missing`])).toEqual(new Set());
+      expect(await reader.withId(`${tag}_2`)).toEqual([
+        {
+          event_id: `${tag}_2`,
+          customer_id: customer,
+          event_name: name,
+          timestamp: expect.stringMatching(/^2026-01-01T00:00:02(\.000)?Z$/),
+          metadata: '{"method":"POST"}',
+        },
+      ]);
+      expect(await reader.withId(`${tag}_missing`)).toEqual([]);
+      const mine = (id: string) => ({ customer_id: customer, event_id: `${tag}_${id}` });
+      const keys = await reader.knownEvents([mine('1'), mine('missing'), mine('6'), { customer_id: 'cus_other', event_id: `${tag}_1` }]);
+      expect(keys).toEqual(new Set([eventKey(mine('1')), eventKey(mine('6'))]));
+      expect(await reader.knownEvents([mine('missing')])).toEqual(new Set());
+    });
+
+    it('keeps the same event id of two customers apart: listed twice, found twice, known per customer', async () => {
+      const shared = `${tag}_shared`;
+      const otherName = `${name}_shared`;
+      const row = (customerId: string, offset: number) => ({ ...eventRow(shared, '2026-01-02 00:00:00.000', { n: 1 }, offset, customerId), event_name: otherName, source_topic: `events.${tag}.shared` });
+      await warehouse.insert('events', [row('cus_b', 20), row('cus_a', 21)]);
+      const reader = new EventReader(warehouse);
+      expect((await reader.page({ eventName: otherName }, 10, 0)).map((r) => r.customer_id).sort()).toEqual(['cus_a', 'cus_b']);
+      expect((await reader.withId(shared)).map((r) => r.customer_id)).toEqual(['cus_a', 'cus_b']);
+      expect((await reader.withId(shared, 'cus_b')).map((r) => r.customer_id)).toEqual(['cus_b']);
+      const refs = [{ customer_id: 'cus_a', event_id: shared }, { customer_id: 'cus_c', event_id: shared }];
+      expect(await reader.knownEvents(refs)).toEqual(new Set([eventKey(refs[0])]));
     });
 
     it('resumes the raw event sink one past the greatest offset per partition (eventsProgressQuery)', async () => {

@@ -17,15 +17,15 @@
 // Each kind draws its own customers, so one kind does not warm the cache for the next. Then, 10 times
 // each, the other queries the pipeline runs against these tables: the aggregator's resume positions
 // at a partition assignment (usageProgressQuery for one meter topic, eventsProgressQuery) and the
-// gateway's idempotency lookup (knownEventIdsQuery) for a batch of 1,000 new and 1,000 known ids.
+// gateway's idempotency lookup (knownEventsQuery) for a batch of 1,000 new and 1,000 known ids.
 // The first query
 // after opening is timed apart (cold). Every answer is checked: for count and sum meters the total
 // equals the sum of the windows, and a count meter's total equals its records. Rewrites the
 // "bench-query" section of docs/benchmarks.md with the figures, the data set (from DIR/bench-usage.json:
 // rows, bytes on disk, load time) and the load averages.
 import path from 'node:path';
-import { Decimal, toClickHouseTime } from '@meterstream/domain';
-import { EmbeddedWarehouse, USAGE_WINDOWS, eventsProgressQuery, knownEventIdsQuery, migrate, usageProgressQuery, usageTotalQuery, usageWindowsQuery, type BuiltQuery, type QueryParams, type UsageWindow } from '@meterstream/common';
+import { Decimal, eventKey, toClickHouseTime, type EventRef } from '@meterstream/domain';
+import { EmbeddedWarehouse, USAGE_WINDOWS, eventsProgressQuery, knownEventsQuery, migrate, usageProgressQuery, usageTotalQuery, usageWindowsQuery, type BuiltQuery, type QueryParams, type UsageWindow } from '@meterstream/common';
 import { prng } from './prng';
 import * as report from './report';
 import * as dataset from './usage-dataset';
@@ -229,18 +229,18 @@ async function main(): Promise<void> {
     const other: OtherQuery[] = [];
     const [{ topic: meterTopic }] = await warehouse.query<{ topic: string }>('SELECT source_topic AS topic FROM meter_usage LIMIT 1');
     const [{ topic: eventsTopic }] = await warehouse.query<{ topic: string }>('SELECT source_topic AS topic FROM events LIMIT 1');
-    const newIds = Array.from({ length: 1000 }, (_, i) => `evt_new_${args.seed}_${i}`);
-    const knownIds: string[] = [];
+    const newIds = Array.from({ length: 1000 }, (_, i) => ({ customer_id: dataset.customerId(i % customers), event_id: `evt_new_${args.seed}_${i}` }));
+    const knownIds: EventRef[] = [];
     for (let i = 0; i < 1000; i++) {
       const c = Math.floor(random() * customers);
-      knownIds.push(`evt_${String(c).padStart(5, '0')}_${String(Math.floor(random() * Math.floor(manifest.args.events / customers))).padStart(8, '0')}`);
+      knownIds.push({ customer_id: dataset.customerId(c), event_id: `evt_${String(c).padStart(5, '0')}_${String(Math.floor(random() * Math.floor(manifest.args.events / customers))).padStart(8, '0')}` });
     }
     const built = ({ query, params }: BuiltQuery): [string, QueryParams] => [query, params];
     const otherQueries: [string, string, QueryParams, (rows: unknown[]) => boolean][] = [
       ['aggregator: `usageProgressQuery` (one meter topic)', ...built(usageProgressQuery(meterTopic)), (rows) => rows.length === 3],
       ['aggregator: `eventsProgressQuery` (the events topic)', ...built(eventsProgressQuery(eventsTopic)), (rows) => rows.length === 3],
-      ['gateway: `knownEventIdsQuery`, 1,000 new ids', ...built(knownEventIdsQuery(newIds)), (rows) => rows.length === 0],
-      ['gateway: `knownEventIdsQuery`, 1,000 known ids', ...built(knownEventIdsQuery(knownIds)), (rows) => rows.length === 1000],
+      ['gateway: `knownEventsQuery`, 1,000 new ids', ...built(knownEventsQuery(newIds)), (rows) => rows.length === 0],
+      ['gateway: `knownEventsQuery`, 1,000 known ids', ...built(knownEventsQuery(knownIds)), (rows) => rows.length === new Set(knownIds.map(eventKey)).size],
     ];
     for (const [label, sql, params, ok] of otherQueries) {
       const times: number[] = [];

@@ -13,6 +13,11 @@ export const ERROR_CODES = {
   DUPLICATE_EVENT_ID_IN_BATCH: { status: 422, retryable: false },
   UNKNOWN_METER: { status: 404, retryable: false },
   NOT_FOUND: { status: 404, retryable: false },
+  /**
+   * GET /events/{event_id}: more than one customer sent an event with this id (an event id is unique per
+   * customer); ask again with ?customer_id=.
+   */
+  AMBIGUOUS_EVENT_ID: { status: 409, retryable: false },
   /** No API key, or one that is unknown or revoked. */
   UNAUTHENTICATED: { status: 401, retryable: false },
   /** A valid API key without the scope the route needs. */

@@ -3,6 +3,8 @@
 // call into it. scripts/check-layers.js fails the build when a file here imports anything else.
 export * from './errors';
 export * from './decimal';
+export * from './decimal-text';
+export * from './text';
 export * from './time';
 export * from './model/usage-event';
 export * from './model/meter';

@@ -1,11 +1,12 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { EventReader, InvoiceReader, UsageReader, readiness, type HealthCheck, type Logger, type MeterstreamConfig, type Warehouse } from '@meterstream/common';
-import { MeterstreamError, type ErrorCode } from '@meterstream/domain';
+import { MeterIndex, MeterstreamError, type ErrorCode } from '@meterstream/domain';
 import type { ApiKeyCatalog } from './api-key-commands';
 import { ApiKeyIndex } from './api-key-index';
 import { installAuth } from './auth';
 import type { EventPublisher } from './event-publisher';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './event-validator';
+import { installJsonBodyParser } from './json-body';
 import { registerApiKeyRoutes } from './routes/api-keys';
 import { registerBillingRoutes, type BillingPort } from './routes/billing';
 import { registerEventRoutes } from './routes/events';
@@ -62,6 +63,9 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
 
   // Every route takes JSON: a text/plain body gets 415 instead of reaching a route as a string.
   app.removeContentTypeParser('text/plain');
+  // JSON without loss: a number a double cannot hold is refused, not rounded (POST /events/ingest
+  // installs the exact form for itself, see routes/events.ts).
+  installJsonBodyParser(app, 'plain');
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof MeterstreamError) {
@@ -99,7 +103,12 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     const businessId = deps.businessId ?? 'bus_meterstream';
     const events = new EventReader(deps.warehouse);
     const usage = new UsageReader(deps.warehouse, deps.usageWindowMs);
-    registerEventRoutes(api, deps.publisher, new SeenEvents(events, deps.logger), limits);
+    // The meters the router would apply, kept current, so ingest refuses the values they cannot read.
+    const store = deps.meters.catalog.store;
+    let meterIndex = new MeterIndex(store.list('meters'));
+    const unsubscribe = store.onChange('meters', () => (meterIndex = new MeterIndex(store.list('meters'))));
+    api.addHook('onClose', async () => unsubscribe());
+    registerEventRoutes(api, deps.publisher, new SeenEvents(events, deps.logger), limits, { match: (event) => meterIndex.match(event) });
     registerEventQueryRoutes(api, events, deps.meters.catalog.store, businessId);
     registerMeterRoutes(api, deps.meters, businessId);
     registerUsageRoutes(api, usage, deps.meters.catalog.store);

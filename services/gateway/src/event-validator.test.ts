@@ -1,5 +1,6 @@
-import { MeterstreamError } from '@meterstream/domain';
+import { MeterIndex, MeterstreamError, type Meter } from '@meterstream/domain';
 import { DEFAULT_INGEST_LIMITS, validateIngestBody } from './event-validator';
+import { parseJsonBody } from './json-body';
 
 const NOW = Date.UTC(2026, 0, 15, 10, 30, 0);
 const HOUR = 60 * 60 * 1000;
@@ -244,5 +245,114 @@ describe('a batch with one bad event', () => {
       [0, 'customer_id'],
       [2, 'timestamp'],
     ]);
+  });
+});
+
+describe('one event is (customer_id, event_id)', () => {
+  it('accepts the same event_id under two customers in one batch, and refuses the same pair twice', () => {
+    const events = validateIngestBody({ events: [ev({ event_id: 'x', customer_id: 'a' }), ev({ event_id: 'x', customer_id: 'b' })] }, NOW);
+    expect(events.map((e) => e.customer_id)).toEqual(['a', 'b']);
+    const error = refusal({ events: [ev({ event_id: 'x', customer_id: 'a' }), ev({ event_id: 'x', customer_id: 'b' }), ev({ event_id: 'x', customer_id: 'a' })] });
+    expect(error.code).toBe('DUPLICATE_EVENT_ID_IN_BATCH');
+    expect(error.errors).toEqual([{ index: 2, field: 'event_id', message: 'duplicate of events[0]' }]);
+  });
+});
+
+describe('text that is not valid Unicode', () => {
+  // Each of these was accepted, and "sur_\ud800" and "sur_\udbff" then became the same id in UTF-8.
+  it.each(['event_id', 'customer_id', 'event_name'])('refuses an unpaired surrogate in %s, naming index and field', (field) => {
+    for (const bad of ['sur_\ud800', 'sur_\udbff', '\udc00x']) {
+      expect(refusal({ events: [ev({ event_id: 'ok' }), ev({ [field]: bad })] }).errors).toEqual([{ index: 1, field, message: expect.stringContaining('surrogate') }]);
+    }
+  });
+
+  it('refuses an unpaired surrogate in a metadata key or value, and accepts paired ones', () => {
+    expect(refusal({ events: [ev({ metadata: { note: 'a\ud800' } })] }).errors).toEqual([{ index: 0, field: 'metadata.note', message: expect.stringContaining('surrogate') }]);
+    expect(refusal({ events: [ev({ metadata: { 'k\udfff': 'v' } })] }).errors).toEqual([{ index: 0, field: 'metadata.k\udfff', message: expect.stringContaining('surrogate') }]);
+    const [event] = validateIngestBody({ events: [ev({ event_id: 'evt_😀', metadata: { 'emoji_😀': '😀' } })] }, NOW);
+    expect(event!.event_id).toBe('evt_😀');
+    expect(event!.metadata).toEqual({ 'emoji_😀': '😀' });
+  });
+});
+
+describe('numbers in metadata, from the exact body parser', () => {
+  const exact = (json: string) => validateIngestBody(parseJsonBody(json, 'exact'), NOW);
+  const body = (metadata: string) => `{"events":[{"event_id":"e","customer_id":"c","event_name":"api.call","metadata":${metadata}}]}`;
+
+  it('keeps every digit of a number a double cannot hold (JSON.parse made 12345678901234567000 of it)', () => {
+    const [event] = exact(body('{"tokens": 12345678901234567890.5, "small": 0.000000000001, "e": 1.5e3, "neg": -0}'));
+    expect(event!.metadata).toEqual({
+      tokens: { decimal: '12345678901234567890.5' },
+      small: { decimal: '0.000000000001' },
+      e: { decimal: '1500' },
+      neg: { decimal: '0' },
+    });
+  });
+
+  it('gives the same decimal text on the fast path (JSON.parse) as on the lossless path', () => {
+    const metadata = '{"a": 150, "b": 0.1, "c": 1e21, "d": 2.5e-7, "e": -123456789012.345, "f": 25E-1}';
+    const fast = exact(body(metadata))[0]!.metadata;
+    // A 16-digit string elsewhere in the body sends it down the lossless path.
+    const lossless = exact(body(metadata.replace('{', '{"pad": "1234567890123456", ')))[0]!.metadata;
+    delete lossless.pad;
+    expect(fast).toEqual(lossless);
+    expect(fast.e).toEqual({ decimal: '-123456789012.345' });
+  });
+
+  it('refuses a JSON number outside the range of metered values with index and field', () => {
+    for (const number of ['1e26', '123456789012345678901234567', '0.0000000000001', '1e400', '1e-400', '1.5e999999999']) {
+      const error = refusal(parseJsonBody(`{"events":[${body('{"ok":1}').slice(11, -2)},{"event_id":"e2","customer_id":"c","event_name":"x","metadata":{"n":${number}}}]}`, 'exact'));
+      expect(error.code).toBe('VALIDATION_FAILED');
+      expect(error.errors).toEqual([{ index: 1, field: 'metadata.n', message: expect.stringContaining('outside the range') }]);
+    }
+  });
+});
+
+describe('values a matching meter reads', () => {
+  const meter = (id: string, aggregation: Meter['aggregation'], filter?: Meter['filter']): Meter => ({
+    id,
+    name: id,
+    event_name: 'api.call',
+    aggregation,
+    ...(filter ? { filter } : {}),
+    measurement_unit: 'u',
+    archived: false,
+    created_at: '2026-01-01T00:00:00.000Z',
+    updated_at: '2026-01-01T00:00:00.000Z',
+  });
+  const index = new MeterIndex([
+    meter('m_sum', { type: 'sum', key: 'tokens' }),
+    meter('m_max', { type: 'max', key: 'tokens' }),
+    meter('m_last', { type: 'last', key: 'level' }, { conjunction: 'and', clauses: [{ key: 'region', operator: 'equals', value: 'eu' }] }),
+    meter('m_unique', { type: 'unique_count', key: 'user' }),
+  ]);
+  const check = (metadata: Record<string, unknown>, name = 'api.call') => validateIngestBody({ events: [ev({ event_id: 'ok' }), ev({ event_name: name, metadata })] }, NOW, DEFAULT_INGEST_LIMITS, index);
+  const refused = (metadata: Record<string, unknown>) => {
+    try {
+      check(metadata);
+    } catch (error) {
+      return (error as MeterstreamError).errors;
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it('refuses a string a sum or max meter reads when it is out of range or not a decimal, once per field', () => {
+    expect(refused({ tokens: '1e26' })).toEqual([{ index: 1, field: 'metadata.tokens', message: expect.stringContaining('outside the range') }]);
+    expect(refused({ tokens: '0.0000000000001' })).toEqual([{ index: 1, field: 'metadata.tokens', message: expect.stringContaining('outside the range') }]);
+    expect(refused({ tokens: 'many' })).toEqual([{ index: 1, field: 'metadata.tokens', message: expect.stringContaining('not a decimal') }]);
+    expect(refused({ tokens: true })).toEqual([{ index: 1, field: 'metadata.tokens', message: expect.any(String) }]);
+  });
+
+  it('accepts what the router accepts: decimal text in range, "1e3", a missing key, other event names', () => {
+    expect(check({ tokens: '1e3' })[1]!.metadata.tokens).toBe('1e3');
+    expect(check({ tokens: `${'9'.repeat(26)}.${'9'.repeat(12)}` })).toHaveLength(2);
+    expect(check({ other: 'x' })).toHaveLength(2);
+    expect(check({ tokens: 'many' }, 'other.event')).toHaveLength(2);
+    expect(check({ tokens: '1', user: 'not a number' })).toHaveLength(2);
+  });
+
+  it("checks a filtered meter's key only when its filter passes", () => {
+    expect(check({ region: 'us', level: 'high' })).toHaveLength(2);
+    expect(refused({ region: 'eu', level: 'high' })).toEqual([{ index: 1, field: 'metadata.level', message: expect.stringContaining('m_last') }]);
   });
 });

@@ -1,4 +1,17 @@
-import { Decimal, MeterstreamError, parseIsoTime, type FieldError, type MetadataValue, type UsageEvent } from '@meterstream/domain';
+import { isLosslessNumber } from 'lossless-json';
+import {
+  eventKey,
+  isWellFormedText,
+  MeterstreamError,
+  meteredValue,
+  NOT_WELL_FORMED,
+  parseIsoTime,
+  readDecimal,
+  type FieldError,
+  type MeterIndex,
+  type MetadataValue,
+  type UsageEvent,
+} from '@meterstream/domain';
 
 export interface IngestLimits {
   maxEventsPerRequest: number;
@@ -23,14 +36,22 @@ export const DEFAULT_INGEST_LIMITS: IngestLimits = {
   maxIdLength: 255,
 };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A JSON object (not an array, not a number the exact parser kept as text). */
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !isLosslessNumber(v);
 
 /**
- * Validates an ingest request body and converts it to usage events. Any bad event rejects the whole
- * request, with the index and field of every problem found. JSON numbers in metadata become exact
- * decimal text.
+ * Validates an ingest request body (parsed by json-body.ts in its exact form: numbers are
+ * LosslessNumbers, or JavaScript numbers whose text is their exact value) and converts it to usage
+ * events. Any bad event rejects the whole request, with the index and field of every problem found:
+ * - ids, metadata keys and string values must be valid Unicode (no unpaired surrogate): they are
+ *   refused, never altered, so two distinct ids can never become one;
+ * - a JSON number in metadata becomes exact decimal text and must lie in the range of metered values
+ *   (readDecimal, docs/numbers.md);
+ * - a value that a current meter matching the event reads (sum, max, last) must be such a decimal too:
+ *   the router would otherwise dead-letter it (the same meteredValue decides both).
+ * An event is identified by (customer_id, event_id): the same pair twice refuses the request.
  */
-export function validateIngestBody(body: unknown, now: number, limits: IngestLimits = DEFAULT_INGEST_LIMITS): UsageEvent[] {
+export function validateIngestBody(body: unknown, now: number, limits: IngestLimits = DEFAULT_INGEST_LIMITS, meters?: Pick<MeterIndex, 'match'>): UsageEvent[] {
   if (!isObject(body) || !Array.isArray(body.events)) {
     throw new MeterstreamError('VALIDATION_FAILED', 'body must be an object with an "events" array', [{ field: 'events', message: 'required array' }]);
   }
@@ -46,10 +67,12 @@ export function validateIngestBody(body: unknown, now: number, limits: IngestLim
   input.forEach((raw, index) => {
     const fail = (field: string, message: string) => errors.push({ index, field, message });
     if (!isObject(raw)) return fail('', 'must be an object');
+    const problemsBefore = errors.length;
     for (const field of ['event_id', 'customer_id', 'event_name'] as const) {
       const value = raw[field];
       if (typeof value !== 'string' || value.length === 0) fail(field, 'required non-empty string');
       else if (value.length > limits.maxIdLength) fail(field, `at most ${limits.maxIdLength} characters`);
+      else if (!isWellFormedText(value)) fail(field, NOT_WELL_FORMED);
     }
     let timestamp = now;
     if (raw.timestamp !== undefined && raw.timestamp !== null) {
@@ -60,23 +83,28 @@ export function validateIngestBody(body: unknown, now: number, limits: IngestLim
       else timestamp = parsed;
     }
     const metadata = validateMetadata(raw.metadata, limits, fail);
-    if (typeof raw.event_id === 'string') {
-      const first = seen.get(raw.event_id);
+    if (typeof raw.event_id === 'string' && typeof raw.customer_id === 'string') {
+      const key = eventKey({ customer_id: raw.customer_id, event_id: raw.event_id });
+      const first = seen.get(key);
       if (first !== undefined) {
-        throw new MeterstreamError('DUPLICATE_EVENT_ID_IN_BATCH', `event_id "${raw.event_id}" appears more than once in the request`, [
-          { index, field: 'event_id', message: `duplicate of events[${first}]` },
-        ]);
+        throw new MeterstreamError(
+          'DUPLICATE_EVENT_ID_IN_BATCH',
+          `event_id "${raw.event_id}" of customer "${raw.customer_id}" appears more than once in the request`,
+          [{ index, field: 'event_id', message: `duplicate of events[${first}]` }],
+        );
       }
-      seen.set(raw.event_id, index);
+      seen.set(key, index);
     }
-    events.push({
+    const event: UsageEvent = {
       event_id: raw.event_id as string,
       customer_id: raw.customer_id as string,
       event_name: raw.event_name as string,
       timestamp,
       metadata,
       ingested_at: now,
-    });
+    };
+    if (meters !== undefined && errors.length === problemsBefore) checkMeteredValues(event, meters, fail);
+    events.push(event);
   });
   if (errors.length > 0) {
     throw new MeterstreamError('VALIDATION_FAILED', `${errors.length} problem(s) in the events; nothing was ingested`, errors);
@@ -98,18 +126,36 @@ function validateMetadata(
   const entries = Object.entries(raw);
   if (entries.length > limits.maxMetadataKeys) fail('metadata', `at most ${limits.maxMetadataKeys} keys, got ${entries.length}`);
   for (const [key, value] of entries) {
-    if (key.length === 0 || key.length > limits.maxMetadataKeyLength) fail(`metadata.${key}`, `keys must have 1 to ${limits.maxMetadataKeyLength} characters`);
+    const field = `metadata.${key}`;
+    if (key.length === 0 || key.length > limits.maxMetadataKeyLength) fail(field, `keys must have 1 to ${limits.maxMetadataKeyLength} characters`);
+    else if (!isWellFormedText(key)) fail(field, `the key ${NOT_WELL_FORMED}`);
     if (typeof value === 'string') {
-      if (value.length > limits.maxMetadataValueLength) fail(`metadata.${key}`, `at most ${limits.maxMetadataValueLength} characters`);
+      if (value.length > limits.maxMetadataValueLength) fail(field, `at most ${limits.maxMetadataValueLength} characters`);
+      else if (!isWellFormedText(value)) fail(field, NOT_WELL_FORMED);
       out[key] = value;
     } else if (typeof value === 'boolean') {
       out[key] = value;
-    } else if (typeof value === 'number' && Number.isFinite(value)) {
-      // A safe integer prints exactly; other numbers may print with an exponent, which Decimal expands.
-      out[key] = { decimal: Number.isSafeInteger(value) ? String(value) : new Decimal(value).toFixed() };
+    } else if (isLosslessNumber(value) || typeof value === 'number') {
+      // The number as written (LosslessNumber), or a JavaScript number whose text is its exact value.
+      const reading = readDecimal(typeof value === 'number' ? String(value) : value.value);
+      if (reading.ok) out[key] = { decimal: reading.text };
+      else fail(field, `${reading.message}; send text that is not a quantity as a string`);
     } else {
-      fail(`metadata.${key}`, 'must be a string, a finite number or a boolean (objects and arrays are refused)');
+      fail(field, 'must be a string, a number or a boolean (objects, arrays and null are refused)');
     }
   }
   return out;
+}
+
+/** A value that a matching sum, max or last meter reads must be a decimal in range (meteredValue: the router's rule). */
+function checkMeteredValues(event: UsageEvent, meters: Pick<MeterIndex, 'match'>, fail: (field: string, message: string) => void): void {
+  const failed = new Set<string>();
+  for (const meter of meters.match(event)) {
+    const read = meteredValue(meter, event.metadata);
+    // A missing key is the router's to dead-letter: a meter may be created after its events.
+    if (read.ok || read.code === 'METER_KEY_MISSING') continue;
+    const field = `metadata.${meter.aggregation.key}`;
+    if (!failed.has(field)) fail(field, read.reason);
+    failed.add(field);
+  }
 }

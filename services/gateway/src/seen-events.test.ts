@@ -1,14 +1,16 @@
 import { createLogger } from '@meterstream/common';
-import { type UsageEvent } from '@meterstream/domain';
+import { eventKey, type UsageEvent } from '@meterstream/domain';
 import { SeenEvents } from './seen-events';
 
-// The in-memory part of SeenEvents: which ids it remembers and which it forgets. The reader stands in
-// for an events table that knows `stored` ids (EventReader.knownIds is tested against ClickHouse).
-describe('SeenEvents memory of recent ids', () => {
-  const event = (id: string) => ({ event_id: id }) as UsageEvent;
+// The in-memory part of SeenEvents: which events it remembers and which it forgets. The reader stands
+// in for an events table that knows `stored` events (EventReader.knownEvents is tested against
+// ClickHouse). A bare id is an event of cus_1.
+describe('SeenEvents memory of recent events', () => {
+  const event = (id: string) => ({ event_id: id, customer_id: 'cus_1' }) as UsageEvent;
+  const eventOf = (id: string, customer_id: string) => ({ event_id: id, customer_id }) as UsageEvent;
   const ids = (events: UsageEvent[]) => events.map((e) => e.event_id);
-  const make = (capacity: number, stored: string[] = []) => {
-    const reader = { knownIds: async () => new Set(stored) };
+  const make = (capacity: number, stored: UsageEvent[] = []) => {
+    const reader = { knownEvents: async () => new Set(stored.map(eventKey)) };
     return new SeenEvents(reader, createLogger('silent', 'test'), capacity);
   };
 
@@ -30,7 +32,14 @@ describe('SeenEvents memory of recent ids', () => {
   });
 
   it('asks the events table about ids it does not remember', async () => {
-    const seen = make(10, ['x']);
+    const seen = make(10, [event('x')]);
     expect(ids(await seen.unseen(['x', 'y'].map(event)))).toEqual(['y']);
+  });
+
+  it('tells the same event id of two customers apart, remembered or stored', async () => {
+    const seen = make(10, [eventOf('s', 'cus_stored')]);
+    seen.remember([eventOf('r', 'cus_1')]);
+    const batch = [eventOf('r', 'cus_1'), eventOf('r', 'cus_2'), eventOf('s', 'cus_stored'), eventOf('s', 'cus_2')];
+    expect((await seen.unseen(batch)).map((e) => `${e.customer_id}/${e.event_id}`)).toEqual(['cus_2/r', 'cus_2/s']);
   });
 });

@@ -1,53 +1,57 @@
 import { type EventReader, type Logger } from '@meterstream/common';
-import { type UsageEvent } from '@meterstream/domain';
+import { eventKey, type UsageEvent } from '@meterstream/domain';
 
 /**
- * Which event ids were accepted before, for Dodo's idempotent ingest ("an event_id seen before is
- * ignored and not counted in ingested_count"): the ClickHouse events table, plus the ids this gateway
- * published recently (the raw event sink lags by up to a flush interval). Counting exactness does not
- * rest on this: the router drops repeated ids in any case. Two gateways receiving the same new id at
- * the same moment may both report it as ingested; it still counts once.
+ * Which events were accepted before, for Dodo's idempotent ingest ("an event_id seen before is ignored
+ * and not counted in ingested_count"). An event is identified by (customer_id, event_id), as the router
+ * identifies it (docs/exactly-once.md): the same event_id under another customer is another event.
+ * Looked up in the ClickHouse events table, plus the events this gateway published recently (the raw
+ * event sink lags by up to a flush interval). Counting exactness does not rest on this: the router drops
+ * repeats in any case. Two gateways receiving the same new event at the same moment may both report it
+ * as ingested; it still counts once.
  */
 export class SeenEvents {
+  /** eventKey of the events remembered. */
   private readonly recent = new Set<string>();
-  /** The same ids in the order they were remembered, as a ring: the oldest is overwritten first. */
+  /** The same keys in the order they were remembered, as a ring: the oldest is overwritten first. */
   private readonly order: string[] = [];
   private next = 0;
 
   constructor(
-    private readonly events: Pick<EventReader, 'knownIds'>,
+    private readonly events: Pick<EventReader, 'knownEvents'>,
     private readonly logger: Logger,
     private readonly capacity = 500000,
   ) {}
 
-  /** The events whose ids were not accepted before. */
+  /** The events that were not accepted before. */
   async unseen(events: readonly UsageEvent[]): Promise<UsageEvent[]> {
-    const candidates = events.filter((e) => !this.recent.has(e.event_id));
+    const candidates = events.filter((e) => !this.recent.has(eventKey(e)));
     if (candidates.length === 0) return [];
     let known: Set<string>;
     try {
-      known = await this.events.knownIds(candidates.map((e) => e.event_id));
+      known = await this.events.knownEvents(candidates);
     } catch (err) {
       // Ingest stays available; the router still drops repeats, only ingested_count may overstate.
-      this.logger.warn({ err }, 'could not look up known event ids');
+      this.logger.warn({ err }, 'could not look up known events');
       known = new Set();
     }
-    return candidates.filter((e) => !known.has(e.event_id));
+    return candidates.filter((e) => !known.has(eventKey(e)));
   }
 
   remember(events: readonly UsageEvent[]): void {
-    // O(1) per id: deleting the oldest ids by iterating the Set from its start would walk over the
-    // slots of every id deleted before (V8 keeps them until the table is rebuilt).
-    for (const { event_id: id } of events) {
-      if (this.recent.has(id)) continue;
+    // O(1) per event: deleting the oldest keys by iterating the Set from its start would walk over the
+    // slots of every key deleted before (V8 keeps them until the table is rebuilt).
+    for (const event of events) {
+      const key = eventKey(event);
+      if (this.recent.has(key)) continue;
       if (this.order.length < this.capacity) {
-        this.order.push(id);
+        this.order.push(key);
       } else {
         this.recent.delete(this.order[this.next]);
-        this.order[this.next] = id;
+        this.order[this.next] = key;
         this.next = (this.next + 1) % this.capacity;
       }
-      this.recent.add(id);
+      this.recent.add(key);
     }
   }
 }

@@ -2,16 +2,23 @@ import type { Kafka, Producer } from 'kafkajs';
 import { readToEnd, type Logger } from '@meterstream/common';
 import { DedupWindow } from '@meterstream/domain';
 
-/** Key of the restore sentinel; never an event id (event ids are non-empty text without NUL). */
+/** Key of the restore sentinel; never an event key (an eventKey starts with a digit). */
 export const SENTINEL_KEY = '\u0000restore';
 
 /**
+ * Header of every changelog record keyed by eventKey (customer and event id). Records without it were
+ * written before events were identified per customer: their key is the event id alone.
+ */
+export const DEDUP_KEY_HEADERS = { 'dedup-key': 'customer-event' };
+
+/**
  * The router's deduplication state is a changelog topic with the same partition count as `events`:
- * the ids routed from events partition p are written to changelog partition p, in the same Kafka
+ * the events routed from events partition p (keyed by eventKey: customer and event id) are written to
+ * changelog partition p, in the same Kafka
  * transaction as the routed records and the consumer offsets. After a crash or a rebalance, the new
  * owner of p first commits a sentinel record to changelog partition p through p's transactional
  * producer (which fences any older owner), then reads the partition back up to that sentinel
- * (read_committed): it then knows every id that was ever committed for p, and none that was aborted.
+ * (read_committed): it then knows every event that was ever committed for p, and none that was aborted.
  */
 export async function restoreDedupWindow(
   kafka: Kafka,
@@ -44,7 +51,9 @@ export async function restoreDedupWindow(
       const key = message.key?.toString();
       if (!key || key === SENTINEL_KEY || !message.value) return;
       const timestamp = Number(message.value.toString());
-      if (!window.isTooOld(timestamp, now)) window.add(key, timestamp);
+      if (window.isTooOld(timestamp, now)) return;
+      if (message.headers?.['dedup-key']?.toString() === DEDUP_KEY_HEADERS['dedup-key']) window.add(key, timestamp);
+      else window.addLegacyId(key, timestamp);
     },
   });
   logger.info({ partition, ids: window.size, ms: Date.now() - started }, 'deduplication window restored');

@@ -32,9 +32,9 @@ ${CODES_HELP}
 
 Replay is meant for records whose cause was fixed upstream, so that the same bytes now go through
 (a schema registered again, a router fixed to read them). What it does today, honestly:
-  - The router deduplicates by event_id within ROUTER_DEDUP_WINDOW_MINUTES of event time (default
-    120) and remembers every event it decoded, also one that a meter then rejected. A replayed
-    METER_KEY_MISSING or METER_VALUE_NOT_NUMERIC record is therefore dropped as a repeat inside the
+  - The router deduplicates by (customer_id, event_id) within ROUTER_DEDUP_WINDOW_MINUTES of event
+    time (default 120) and remembers every event it decoded, also one that a meter then rejected. A
+    replayed METER_KEY_MISSING, METER_VALUE_NOT_NUMERIC or METER_VALUE_OUT_OF_RANGE record is therefore dropped as a repeat inside the
     window, and sent to the DLQ as EVENT_OUTSIDE_DEDUP_WINDOW after it. It counts nowhere: not in a
     corrected meter (a corrected meter is a new meter), and not again in the meters that counted it
     the first time. Replay does not fix those; to bill that usage, send corrected events with new

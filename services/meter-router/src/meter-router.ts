@@ -1,7 +1,7 @@
 import { Partitioners, type EachBatchPayload, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { dlqMessage, ensureTopics, partitionTransactionalId, SupervisedConsumer, type AvroCodec, type CatalogLog, type Logger, type MeterstreamConfig, type Topics } from '@meterstream/common';
-import { decideRoute, MeterIndex, type DedupWindow, type UsageEvent } from '@meterstream/domain';
-import { restoreDedupWindow } from './dedup-changelog';
+import { decideRoute, eventKey, MeterIndex, type DedupWindow, type UsageEvent } from '@meterstream/domain';
+import { DEDUP_KEY_HEADERS, restoreDedupWindow } from './dedup-changelog';
 
 export interface MeterRouterDeps {
   config: MeterstreamConfig;
@@ -156,8 +156,9 @@ export class MeterRouter {
         push(topics.eventsDlq, dlqMessage(source, decision.code, decision.reason));
       } else if (decision.kind === 'route') {
         const { event } = decision;
-        chunk.routed.set(event.event_id, event.timestamp);
-        push(topics.routerDedup, { partition: batch.partition, key: event.event_id, value: String(event.timestamp) });
+        const key = eventKey(event);
+        chunk.routed.set(key, event.timestamp);
+        push(topics.routerDedup, { partition: batch.partition, key, value: String(event.timestamp), headers: DEDUP_KEY_HEADERS });
         for (const rejected of decision.rejected) push(topics.eventsDlq, dlqMessage(source, rejected.code, rejected.reason));
         for (const record of decision.records) {
           const topic = topics.meter(record.meter_id);
@@ -202,7 +203,7 @@ export class MeterRouter {
       log.warn({ err }, 'routing transaction failed; the batch will be retried with a new producer');
       throw err;
     }
-    for (const [id, timestamp] of chunk.routed) window.add(id, timestamp);
+    for (const [key, timestamp] of chunk.routed) window.add(key, timestamp);
     log.debug({ records: chunk.records, through: chunk.lastOffset }, 'chunk routed');
   }
 
@@ -215,6 +216,7 @@ const MAX_BYTES_PER_TRANSACTION = 512 * 1024;
 
 interface Chunk {
   out: Map<string, Message[]>;
+  /** eventKey → event time of the events routed in this chunk. */
   routed: Map<string, number>;
   records: number;
   bytes: number;

@@ -1,15 +1,15 @@
-import { eventByIdQuery, eventsPageQuery, knownEventIdsQuery } from './event-queries';
+import { eventsByIdQuery, eventsPageQuery, knownEventsQuery } from './event-queries';
 
 describe('event queries', () => {
-  it('binds every filter as a parameter, newest first, one row per event id', () => {
+  it('binds every filter as a parameter, newest first, one row per (customer, event id)', () => {
     const { query, params } = eventsPageQuery(
       { customerId: "cus_'; DROP TABLE events; --", eventName: 'api_call', start: Date.parse('2026-01-01T00:00:00Z'), end: Date.parse('2026-01-02T00:00:00.5Z') },
       10,
       20,
     );
     expect(query).toBe(`SELECT event_id, customer_id, event_name, timestamp, metadata FROM events WHERE customer_id = {customer_id:String} AND event_name = {event_name:String} AND timestamp >= {start:DateTime64(3, 'UTC')} AND timestamp < {end:DateTime64(3, 'UTC')}
-ORDER BY timestamp DESC, event_id ASC
-LIMIT 1 BY event_id
+ORDER BY timestamp DESC, event_id ASC, customer_id ASC
+LIMIT 1 BY customer_id, event_id
 LIMIT {limit:UInt32} OFFSET {offset:UInt32}`);
     expect(params).toEqual({
       customer_id: "cus_'; DROP TABLE events; --",
@@ -29,14 +29,27 @@ LIMIT {limit:UInt32} OFFSET {offset:UInt32}`);
     expect(params).toEqual({ end: '1970-01-01 00:00:00.000', limit: 5, offset: 0 });
   });
 
-  it('reads one event by id and looks up known ids as one bound array', () => {
-    expect(eventByIdQuery("e'1")).toEqual({
-      query: 'SELECT event_id, customer_id, event_name, timestamp, metadata FROM events WHERE event_id = {event_id:String} LIMIT 1',
+  it('reads the events with an id, one per customer and at most two, of one customer when given', () => {
+    const select = 'SELECT event_id, customer_id, event_name, timestamp, metadata FROM events WHERE';
+    expect(eventsByIdQuery("e'1")).toEqual({
+      query: `${select} event_id = {event_id:String} ORDER BY customer_id LIMIT 1 BY customer_id, event_id LIMIT 2`,
       params: { event_id: "e'1" },
     });
-    const ids = ['a', "b'"];
-    const known = knownEventIdsQuery(ids);
-    expect(known).toEqual({ query: 'SELECT DISTINCT event_id FROM events WHERE event_id IN {ids:Array(String)}', params: { ids: ['a', "b'"] } });
-    expect(known.params.ids).not.toBe(ids);
+    expect(eventsByIdQuery("e'1", "c'2")).toEqual({
+      query: `${select} event_id = {event_id:String} AND customer_id = {customer_id:String} ORDER BY customer_id LIMIT 1 BY customer_id, event_id LIMIT 2`,
+      params: { event_id: "e'1", customer_id: "c'2" },
+    });
+  });
+
+  it('looks up known (customer, event id) pairs as two bound arrays without repeats', () => {
+    const known = knownEventsQuery([
+      { customer_id: 'c1', event_id: 'a' },
+      { customer_id: "c'2", event_id: 'a' },
+      { customer_id: 'c1', event_id: "b'" },
+    ]);
+    expect(known).toEqual({
+      query: 'SELECT DISTINCT customer_id, event_id FROM events WHERE customer_id IN {customers:Array(String)} AND event_id IN {ids:Array(String)}',
+      params: { customers: ['c1', "c'2"], ids: ['a', "b'"] },
+    });
   });
 });

@@ -1,3 +1,4 @@
+import type { EventRef } from '@meterstream/domain';
 import type { BuiltQuery } from './usage-queries';
 import { optionalTime, whereGiven } from './optional-filters';
 
@@ -21,8 +22,8 @@ export interface EventRow {
 const COLUMNS = 'event_id, customer_id, event_name, timestamp, metadata';
 
 /**
- * A page of raw events, newest first, one row per event id (the table deduplicates at merge time; LIMIT
- * 1 BY does it at read time).
+ * A page of raw events, newest first, one row per event (customer_id, event_id): the table deduplicates
+ * at merge time, LIMIT 1 BY does it at read time. The same event id under two customers is two events.
  */
 export function eventsPageQuery(scope: EventScope, limit: number, offset: number): BuiltQuery {
   const params: BuiltQuery['params'] = { limit, offset };
@@ -37,18 +38,35 @@ export function eventsPageQuery(scope: EventScope, limit: number, offset: number
   );
   return {
     query: `SELECT ${COLUMNS} FROM events${where}
-ORDER BY timestamp DESC, event_id ASC
-LIMIT 1 BY event_id
+ORDER BY timestamp DESC, event_id ASC, customer_id ASC
+LIMIT 1 BY customer_id, event_id
 LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
     params,
   };
 }
 
-export function eventByIdQuery(eventId: string): BuiltQuery {
-  return { query: `SELECT ${COLUMNS} FROM events WHERE event_id = {event_id:String} LIMIT 1`, params: { event_id: eventId } };
+/**
+ * The events with this id, one row per customer, at most two (enough to tell one from several); of one
+ * customer only when `customerId` is given.
+ */
+export function eventsByIdQuery(eventId: string, customerId?: string): BuiltQuery {
+  const params: BuiltQuery['params'] = { event_id: eventId };
+  let where = 'event_id = {event_id:String}';
+  if (customerId !== undefined) {
+    where += ' AND customer_id = {customer_id:String}';
+    params.customer_id = customerId;
+  }
+  return { query: `SELECT ${COLUMNS} FROM events WHERE ${where} ORDER BY customer_id LIMIT 1 BY customer_id, event_id LIMIT 2`, params };
 }
 
-/** The ids among `eventIds` that the events table already holds. */
-export function knownEventIdsQuery(eventIds: readonly string[]): BuiltQuery {
-  return { query: 'SELECT DISTINCT event_id FROM events WHERE event_id IN {ids:Array(String)}', params: { ids: [...eventIds] } };
+/**
+ * The (customer_id, event_id) pairs the events table holds among candidates: rows whose customer and id
+ * are both among the candidates' (two bound arrays, which the primary key (customer_id, event_id)
+ * serves); the caller keeps the exact pairs.
+ */
+export function knownEventsQuery(events: readonly EventRef[]): BuiltQuery {
+  return {
+    query: 'SELECT DISTINCT customer_id, event_id FROM events WHERE customer_id IN {customers:Array(String)} AND event_id IN {ids:Array(String)}',
+    params: { customers: [...new Set(events.map((e) => e.customer_id))], ids: [...new Set(events.map((e) => e.event_id))] },
+  };
 }

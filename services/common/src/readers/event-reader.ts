@@ -1,5 +1,6 @@
+import { eventKey, type EventRef } from '@meterstream/domain';
 import type { Warehouse } from '../warehouse/warehouse';
-import { eventByIdQuery, eventsPageQuery, knownEventIdsQuery, type EventRow, type EventScope } from '../queries/event-queries';
+import { eventsByIdQuery, eventsPageQuery, knownEventsQuery, type EventRow, type EventScope } from '../queries/event-queries';
 
 /** Rows scanned at most to answer one page filtered by a predicate (a meter's filter). */
 export const MAX_FILTER_SCAN_ROWS = 200000;
@@ -13,7 +14,7 @@ export class EventReader {
     private readonly scanChunk = SCAN_CHUNK,
   ) {}
 
-  /** A page of events, newest first, one row per event id. */
+  /** A page of events, newest first, one row per event (customer_id, event_id). */
   page(scope: EventScope, limit: number, offset: number): Promise<EventRow[]> {
     const { query, params } = eventsPageQuery(scope, limit, offset);
     return this.warehouse.query<EventRow>(query, params);
@@ -38,15 +39,21 @@ export class EventReader {
     return items;
   }
 
-  async byId(eventId: string): Promise<EventRow | undefined> {
-    const { query, params } = eventByIdQuery(eventId);
-    const [row] = await this.warehouse.query<EventRow>(query, params);
-    return row;
+  /**
+   * The events with this id (of this customer when given), one per customer, at most two: an event id
+   * is unique per customer only.
+   */
+  withId(eventId: string, customerId?: string): Promise<EventRow[]> {
+    const { query, params } = eventsByIdQuery(eventId, customerId);
+    return this.warehouse.query<EventRow>(query, params);
   }
 
-  /** The ids among `eventIds` that the events table already holds. */
-  async knownIds(eventIds: readonly string[]): Promise<Set<string>> {
-    const { query, params } = knownEventIdsQuery(eventIds);
-    return new Set((await this.warehouse.query<{ event_id: string }>(query, params)).map((r) => r.event_id));
+  /** The keys (eventKey) of the events among `events` that the events table already holds. */
+  async knownEvents(events: readonly EventRef[]): Promise<Set<string>> {
+    if (events.length === 0) return new Set();
+    const wanted = new Set(events.map(eventKey));
+    const { query, params } = knownEventsQuery(events);
+    const rows = await this.warehouse.query<EventRef>(query, params);
+    return new Set(rows.map(eventKey).filter((key) => wanted.has(key)));
   }
 }

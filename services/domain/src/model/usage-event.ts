@@ -17,6 +17,18 @@ export interface UsageEvent {
   ingested_at: number;
 }
 
+/** What identifies an event: its event_id within its customer (docs/exactly-once.md). */
+export type EventRef = Pick<UsageEvent, 'customer_id' | 'event_id'>;
+
+/**
+ * One text per (customer_id, event_id), distinct for distinct pairs: the customer id's length, a colon,
+ * the customer id, a colon, the event id. Used as the key of every set of seen events (the router's
+ * deduplication window and changelog, the gateway's recent ids, the check for repeats in a request).
+ */
+export function eventKey(event: EventRef): string {
+  return `${event.customer_id.length}:${event.customer_id}:${event.event_id}`;
+}
+
 export function isDecimalNumber(value: MetadataValue): value is DecimalNumber {
   return typeof value === 'object' && value !== null && typeof value.decimal === 'string';
 }

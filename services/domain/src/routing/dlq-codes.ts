@@ -8,7 +8,8 @@ export const DLQ_CODES = {
   INVALID_EVENT: 'decodes, but lacks an event id, customer id, name, timestamp or metadata',
   EVENT_OUTSIDE_DEDUP_WINDOW: 'older than the ROUTER_DEDUP_WINDOW_MINUTES window: a repeat is undetectable',
   METER_KEY_MISSING: "a matching meter's aggregation key is not in the metadata",
-  METER_VALUE_NOT_NUMERIC: "a matching meter's value is not a storable decimal",
+  METER_VALUE_NOT_NUMERIC: "a matching meter's value is not a decimal number (docs/numbers.md)",
+  METER_VALUE_OUT_OF_RANGE: "a matching meter's value is a decimal outside the range of metered values (26 integer, 12 fraction digits)",
   UNSTORABLE_RECORD:
     'the aggregator cannot store it in ClickHouse: a value, time or text outside what the tables hold (storable-record.ts), or a record ClickHouse refused with a data error (the reason quotes it)',
 } as const satisfies Record<string, string>;

@@ -101,14 +101,27 @@ describe.each(['sum', 'max', 'last'] as const)('%s', (type) => {
     expect(codeOf(extractMeterRecord(m, event({ bytes: '150ms' })))).toBe('METER_VALUE_NOT_NUMERIC');
   });
 
-  it('rejects more than 12 fraction digits', () => {
-    expect(codeOf(extractMeterRecord(m, event({ bytes: '0.1234567890123' })))).toBe('METER_VALUE_NOT_NUMERIC');
-    expect(codeOf(extractMeterRecord(m, event({ bytes: { decimal: '1.0000000000001' } })))).toBe('METER_VALUE_NOT_NUMERIC');
+  it('rejects more than 12 fraction digits with METER_VALUE_OUT_OF_RANGE', () => {
+    expect(codeOf(extractMeterRecord(m, event({ bytes: '0.1234567890123' })))).toBe('METER_VALUE_OUT_OF_RANGE');
+    expect(codeOf(extractMeterRecord(m, event({ bytes: { decimal: '1.0000000000001' } })))).toBe('METER_VALUE_OUT_OF_RANGE');
   });
 
-  it('rejects more than 26 integer digits', () => {
-    expect(codeOf(extractMeterRecord(m, event({ bytes: '1'.repeat(27) })))).toBe('METER_VALUE_NOT_NUMERIC');
-    expect(codeOf(extractMeterRecord(m, event({ bytes: '1e26' })))).toBe('METER_VALUE_NOT_NUMERIC');
+  it('rejects more than 26 integer digits with METER_VALUE_OUT_OF_RANGE', () => {
+    expect(codeOf(extractMeterRecord(m, event({ bytes: '1'.repeat(27) })))).toBe('METER_VALUE_OUT_OF_RANGE');
+    expect(codeOf(extractMeterRecord(m, event({ bytes: '1e26' })))).toBe('METER_VALUE_OUT_OF_RANGE');
+  });
+
+  it('decides a huge exponent at once, without expanding it (the old reading built the digits first)', () => {
+    const started = Date.now();
+    expect(codeOf(extractMeterRecord(m, event({ bytes: '1e999999999' })))).toBe('METER_VALUE_OUT_OF_RANGE');
+    expect(codeOf(extractMeterRecord(m, event({ bytes: '1e-999999999' })))).toBe('METER_VALUE_OUT_OF_RANGE');
+    expect(codeOf(extractMeterRecord(m, event({ bytes: { decimal: '5e99999999999999999999' } })))).toBe('METER_VALUE_OUT_OF_RANGE');
+    expect(Date.now() - started).toBeLessThan(100);
+    expect(recordOf(extractMeterRecord(m, event({ bytes: '0e999999999' }))).value).toBe('0');
+  });
+
+  it('keeps every digit of a value a double cannot hold', () => {
+    expect(recordOf(extractMeterRecord(m, event({ bytes: { decimal: '12345678901234567890.5' } }))).value).toBe('12345678901234567890.5');
   });
 });
 

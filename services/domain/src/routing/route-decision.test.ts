@@ -1,5 +1,5 @@
 import type { Meter } from '../model/meter';
-import type { UsageEvent } from '../model/usage-event';
+import { eventKey, type EventRef, type UsageEvent } from '../model/usage-event';
 import { DLQ_CODES, isDlqCode } from './dlq-codes';
 import { DedupWindow } from './dedup-window';
 import { MeterIndex } from './meter-index';
@@ -31,11 +31,15 @@ const event = (overrides: Partial<UsageEvent> = {}): UsageEvent => ({
 
 const ok = (value: UsageEvent): DecodedEvent => ({ ok: true, value });
 
-function context(meters: Meter[] = [], routed: string[] = [], seen: string[] = []): RouteContext {
+/** A bare id stands for that id of cus_1 (the customer of event()). */
+const ref = (id: string | EventRef): EventRef => (typeof id === 'string' ? { customer_id: 'cus_1', event_id: id } : id);
+
+function context(meters: Meter[] = [], routed: (string | EventRef)[] = [], seen: (string | EventRef)[] = [], legacyIds: string[] = []): RouteContext {
   const window = new DedupWindow(120 * MINUTE);
-  for (const id of seen) window.add(id, NOW - MINUTE);
+  for (const id of seen) window.add(eventKey(ref(id)), NOW - MINUTE);
+  for (const id of legacyIds) window.addLegacyId(id, NOW - MINUTE);
   const index = new MeterIndex(meters);
-  return { window, routedInBatch: new Set(routed), now: NOW, matchingMeters: (e) => index.match(e) };
+  return { window, routedInBatch: new Set(routed.map((id) => eventKey(ref(id)))), now: NOW, matchingMeters: (e) => index.match(e) };
 }
 
 describe('decideRoute', () => {
@@ -49,6 +53,23 @@ describe('decideRoute', () => {
 
   it('drops an event whose id the partition window holds', () => {
     expect(decideRoute(ok(event()), context([meter('m_sum', { type: 'sum', key: 'tokens' })], [], ['evt_1']))).toEqual({ kind: 'repeat' });
+  });
+
+  it('routes the same event id under another customer: an event is (customer_id, event_id)', () => {
+    const other = { customer_id: 'cus_2', event_id: 'evt_1' };
+    expect(decideRoute(ok(event()), context([], [other], [other]))).toMatchObject({ kind: 'route' });
+    expect(decideRoute(ok(event({ customer_id: 'cus_2' })), context([], [], [other]))).toEqual({ kind: 'repeat' });
+    expect(decideRoute(ok(event({ customer_id: 'cus_2' })), context([], [other]))).toEqual({ kind: 'repeat' });
+  });
+
+  it('keeps the pair apart when a customer id ends the way another event id begins', () => {
+    // "a:b" + "c" and "a" + "b:c" joined with a colon would be the same text.
+    const seen = { customer_id: 'a:b', event_id: 'c' };
+    expect(decideRoute(ok(event({ customer_id: 'a', event_id: 'b:c' })), context([], [], [seen]))).toMatchObject({ kind: 'route' });
+  });
+
+  it('drops an id written to the changelog before ids were per customer, whichever customer repeats it', () => {
+    expect(decideRoute(ok(event({ customer_id: 'cus_9' })), context([], [], [], ['evt_1']))).toEqual({ kind: 'repeat' });
   });
 
   it('drops an event whose id was routed earlier in the same batch', () => {
@@ -97,7 +118,7 @@ describe('decideRoute', () => {
 
 describe('DLQ codes', () => {
   it('registers every code the decision can return, and no unknown one', () => {
-    expect(Object.keys(DLQ_CODES).sort()).toEqual(['EVENT_OUTSIDE_DEDUP_WINDOW', 'INVALID_EVENT', 'METER_KEY_MISSING', 'METER_VALUE_NOT_NUMERIC', 'UNDECODABLE', 'UNSTORABLE_RECORD']);
+    expect(Object.keys(DLQ_CODES).sort()).toEqual(['EVENT_OUTSIDE_DEDUP_WINDOW', 'INVALID_EVENT', 'METER_KEY_MISSING', 'METER_VALUE_NOT_NUMERIC', 'METER_VALUE_OUT_OF_RANGE', 'UNDECODABLE', 'UNSTORABLE_RECORD']);
     expect(isDlqCode('METER_KEY_MISSING')).toBe(true);
     expect(isDlqCode('toString')).toBe(false);
   });

@@ -1,5 +1,5 @@
 import type { Meter, MeterRecord } from '../model/meter';
-import { invalidEvent, type UsageEvent } from '../model/usage-event';
+import { eventKey, invalidEvent, type UsageEvent } from '../model/usage-event';
 import type { DlqCode } from './dlq-codes';
 import type { DedupWindow } from './dedup-window';
 import { extractMeterRecord } from './record-extractor';
@@ -15,8 +15,8 @@ export interface DeadLetter {
 /**
  * What the router does with one record of `events`:
  * - `dead-letter`: the record as a whole goes to the DLQ with this code;
- * - `repeat`: its event id was counted already, it is dropped;
- * - `route`: the event counts (its id joins the deduplication window) with one record per matching
+ * - `repeat`: its (customer_id, event_id) was counted already, it is dropped;
+ * - `route`: the event counts (its key joins the deduplication window) with one record per matching
  *   meter that could use it, and one DLQ record per matching meter that could not.
  */
 export type RouteDecision =
@@ -25,10 +25,10 @@ export type RouteDecision =
   | { kind: 'route'; event: UsageEvent; records: MeterRecord[]; rejected: DeadLetter[] };
 
 export interface RouteContext {
-  /** Ids routed from this partition (within the window of event time). */
+  /** Events routed from this partition (within the window of event time). */
   window: Pick<DedupWindow, 'has' | 'isTooOld' | 'windowMs'>;
-  /** Ids routed earlier in the same batch, not yet in the window. */
-  routedInBatch: { has(eventId: string): boolean };
+  /** Keys (eventKey) of the events routed earlier in the same batch, not yet in the window. */
+  routedInBatch: { has(key: string): boolean };
   now: number;
   /** Active meters whose event name and filter match the event. */
   matchingMeters(event: UsageEvent): readonly Meter[];
@@ -44,7 +44,9 @@ export function decideRoute(decoded: DecodedEvent, context: RouteContext): Route
   const invalid = invalidEvent(event);
   if (invalid !== undefined) return { kind: 'dead-letter', code: 'INVALID_EVENT', reason: invalid };
   const { window, routedInBatch, now } = context;
-  if (window.has(event.event_id) || routedInBatch.has(event.event_id)) return { kind: 'repeat' };
+  // An event is (customer_id, event_id): the partition is chosen by customer id, so every copy of an
+  // event reaches this partition, and the same id under another customer is another event.
+  if (window.has(event) || routedInBatch.has(eventKey(event))) return { kind: 'repeat' };
   if (window.isTooOld(event.timestamp, now)) {
     const reason = `event time ${new Date(event.timestamp).toISOString()} is older than the ${window.windowMs / 60000}-minute deduplication window`;
     return { kind: 'dead-letter', code: 'EVENT_OUTSIDE_DEDUP_WINDOW', reason };

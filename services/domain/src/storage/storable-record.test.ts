@@ -1,6 +1,7 @@
 import type { MeterRecord } from '../model/meter';
 import type { UsageEvent } from '../model/usage-event';
-import { STORABLE_TIME_MAX_MS, STORABLE_TIME_MIN_MS, isStorableTime, isWellFormedText, unstorableEvent, unstorableMeterRecord } from './storable-record';
+import { isWellFormedText } from '../text';
+import { STORABLE_TIME_MAX_MS, STORABLE_TIME_MIN_MS, isStorableTime, unstorableEvent, unstorableMeterRecord } from './storable-record';
 
 const MINUTE = 60_000;
 const record = (over: Partial<MeterRecord> = {}): MeterRecord => ({

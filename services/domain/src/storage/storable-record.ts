@@ -1,6 +1,7 @@
 import { isStorableDecimal } from '../decimal';
 import type { MeterRecord } from '../model/meter';
 import { isDecimalNumber, type UsageEvent } from '../model/usage-event';
+import { isWellFormedText } from '../text';
 import { windowStartOf } from '../time';
 
 /**
@@ -14,18 +15,12 @@ import { windowStartOf } from '../time';
 export const STORABLE_TIME_MIN_MS = -2208988800000; // Date.UTC(1900, 0, 1)
 export const STORABLE_TIME_MAX_MS = 10413791999999; // Date.UTC(2300, 0, 1) - 1
 
-// A UTF-16 surrogate without its other half: not encodable as UTF-8.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** True when `ms` is a whole number of milliseconds that DateTime64(3) holds. */
 export function isStorableTime(ms: number): boolean {
   return Number.isInteger(ms) && ms >= STORABLE_TIME_MIN_MS && ms <= STORABLE_TIME_MAX_MS;
 }
 
-/** True when `text` is a string that UTF-8 can carry (no lone surrogate). */
-export function isWellFormedText(text: unknown): text is string {
-  return typeof text === 'string' && !LONE_SURROGATE.test(text);
-}
 
 function badTime(field: string, ms: number): string {
   return `${field} ${ms} is outside ClickHouse DateTime64(3) (${STORABLE_TIME_MIN_MS}..${STORABLE_TIME_MAX_MS} ms, years 1900–2299)`;

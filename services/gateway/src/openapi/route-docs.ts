@@ -42,7 +42,12 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     dodo: true,
     querystring: obj({ customer_id: str, event_name: str, meter_id: str, start: { ...str, format: 'date-time' }, end: { ...str, format: 'date-time' }, ...page }),
   },
-  'GET /events/:event_id': { summary: 'Retrieve an event', tag: 'Usage events', dodo: true },
+  'GET /events/:event_id': {
+    summary: 'Retrieve an event; 409 AMBIGUOUS_EVENT_ID when several customers used the id (then pass customer_id)',
+    tag: 'Usage events',
+    dodo: true,
+    querystring: obj({ customer_id: str }),
+  },
   'POST /meters': {
     summary: 'Create a meter',
     tag: 'Meters',

@@ -50,10 +50,20 @@ export function registerEventQueryRoutes(app: FastifyInstance, events: EventRead
     return { items: items.map(show) };
   });
 
-  app.get<{ Params: { event_id: string } }>('/events/:event_id', { config: { scope: 'read' } }, async (request) => {
-    const row = await events.byId(request.params.event_id);
-    if (!row) throw new MeterstreamError('NOT_FOUND', `event ${request.params.event_id} does not exist`);
-    return show(row);
+  // An event is (customer_id, event_id). Dodo's route takes the id alone: it answers the event when one
+  // customer used the id, and 409 AMBIGUOUS_EVENT_ID when several did (never one of them at random);
+  // ?customer_id= picks one.
+  app.get<{ Params: { event_id: string }; Querystring: { customer_id?: string } }>('/events/:event_id', { config: { scope: 'read' } }, async (request) => {
+    const { event_id: eventId } = request.params;
+    const customerId = request.query.customer_id || undefined;
+    const rows = await events.withId(eventId, customerId);
+    if (rows.length === 0) throw new MeterstreamError('NOT_FOUND', `event ${eventId} does not exist${customerId === undefined ? '' : ` for customer ${customerId}`}`);
+    if (rows.length > 1) {
+      throw new MeterstreamError('AMBIGUOUS_EVENT_ID', `more than one customer sent an event with id ${eventId}: add ?customer_id= to choose one`, [
+        { field: 'customer_id', message: `required: customers ${rows.map((r) => r.customer_id).join(', ')} (and maybe others) used this id` },
+      ]);
+    }
+    return show(rows[0]);
   });
 }
 
