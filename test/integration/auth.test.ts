@@ -13,6 +13,7 @@ const RATE_LIMIT = 200;
 const EXPECTED_SCOPES: Record<string, ApiKeyScope | 'public'> = {
   'GET /healthz': 'public',
   'GET /readyz': 'public',
+  'GET /metrics': 'public',
   'POST /events/ingest': 'ingest',
   'GET /events': 'read',
   'GET /events/:event_id': 'read',
@@ -80,8 +81,15 @@ describe('API keys', () => {
     // the routes of issue 3 that this process serves are registered with the scope it names
     for (const [route, scope] of Object.entries(EXPECTED_SCOPES)) if (byRoute.has(route)) expect([route, byRoute.get(route)]).toEqual([route, scope]);
     for (const route of ['POST /events/ingest', 'GET /usage', 'GET /meters', 'POST /meters', 'POST /api-keys', 'GET /api-keys', 'DELETE /api-keys/:id']) expect([route, byRoute.has(route)]).toEqual([route, true]);
-    // public: only GET and HEAD /healthz and /readyz
-    expect(routes.filter((r) => r.scope === 'public').map((r) => `${r.method} ${r.url}`).sort()).toEqual(['GET /healthz', 'GET /readyz', 'HEAD /healthz', 'HEAD /readyz']);
+    // public: only GET and HEAD /healthz, /readyz and /metrics
+    expect(routes.filter((r) => r.scope === 'public').map((r) => `${r.method} ${r.url}`).sort()).toEqual([
+      'GET /healthz',
+      'GET /metrics',
+      'GET /readyz',
+      'HEAD /healthz',
+      'HEAD /metrics',
+      'HEAD /readyz',
+    ]);
 
     const checked: string[] = [];
     for (const route of routes.filter((r) => r.scope !== 'public')) {
@@ -109,9 +117,12 @@ describe('API keys', () => {
     expect(checked).toEqual(expect.arrayContaining(['GET /meters', 'HEAD /meters', 'HEAD /usage']));
   });
 
-  it('serves /healthz and /readyz without a key', async () => {
+  it('serves /healthz, /readyz and /metrics without a key', async () => {
     expect(await getJson(`${app.url}/healthz`)).toEqual({ status: 200, body: { status: 'ok' } });
     expect(await getJson(`${app.url}/readyz`)).toEqual({ status: 200, body: { status: 'ok', reasons: [] } });
+    const metrics = await fetch(`${app.url}/metrics`);
+    expect([metrics.status, metrics.headers.get('content-type')]).toEqual([200, 'text/plain; version=0.0.4; charset=utf-8']);
+    expect(await metrics.text()).toMatch(/^meterstream_http_requests_total\{method="GET",route="\/healthz",status="200"\} 1$/m);
   });
 
   it('returns a created key once, lists it without token or hash, and accepts it for its scopes only', async () => {

@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import {
   DlqProducer,
+  Metrics,
   eventsProgressQuery,
   pipelineNames,
   settledWithin,
@@ -27,6 +28,8 @@ export interface AggregatorDeps {
   warehouse: Warehouse;
   catalog: CatalogView;
   logger: Logger;
+  /** Where the sinks count (platform.metrics); a private one when absent. */
+  metrics?: Metrics;
 }
 
 /**
@@ -54,6 +57,7 @@ export class Aggregator implements HealthCheck {
       flushMaxRecords: config.aggregator.flushMaxRecords,
       dataErrorRetryMs: config.aggregator.dataErrorRetryMs,
       degradedAfterMs: config.aggregator.degradedAfterMs,
+      metrics: deps.metrics ?? new Metrics({ processMetrics: false }),
     };
     this.usage = new DurableSink({
       ...common,

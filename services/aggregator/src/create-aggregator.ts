@@ -15,8 +15,8 @@ export interface AggregatorServiceDeps {
  * process (main.ts) and the standalone process run.
  */
 export async function createAggregator(deps: AggregatorServiceDeps): Promise<Aggregator> {
-  const { kafka, codec, topics, catalog } = deps.platform;
-  const aggregator = new Aggregator({ config: deps.config, kafka, codec, topics, warehouse: deps.warehouse, catalog: catalog.store, logger: deps.logger });
+  const { kafka, codec, topics, catalog, metrics } = deps.platform;
+  const aggregator = new Aggregator({ config: deps.config, kafka, codec, topics, warehouse: deps.warehouse, catalog: catalog.store, logger: deps.logger, metrics });
   await aggregator.start();
   return aggregator;
 }

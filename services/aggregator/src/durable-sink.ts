@@ -1,5 +1,5 @@
 import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { SINK_PROGRESS_TABLE, SupervisedConsumer, isDataError, settledWithin, type BuiltQuery, type DlqSource, type Logger, type Warehouse } from '@meterstream/common';
+import { SINK_PROGRESS_TABLE, SupervisedConsumer, isDataError, settledWithin, type BuiltQuery, type DlqSource, type Logger, type Metrics, type Warehouse } from '@meterstream/common';
 import { toClickHouseTime, type DlqCode } from '@meterstream/domain';
 
 /** The longest stop() takes, whatever ClickHouse and Kafka do; what is not durable by then is read again. */
@@ -55,6 +55,8 @@ export interface DurableSinkOptions {
   dataErrorRetryMs: number;
   /** How long a partition's flush must have been failing before health() reports it. */
   degradedAfterMs: number;
+  /** Flush durations, rows, failures and DLQ records are counted here, labelled with the sink's name. */
+  metrics: Metrics;
 }
 
 /** A partition whose flush has been failing since `since` (epoch ms), with the last error. */
@@ -255,6 +257,11 @@ export class DurableSink {
       const state = this.states.get(key(row.topic as string, row.partition as number));
       if (state) state.reported = BigInt(row.durable_offset as string);
     }
+    // For lag reporting only (as in flush()): also past the transaction markers after the last record,
+    // so a drained meter partition shows lag 0, not 1.
+    await this.consumer.consumer
+      .commitOffsets(progress.map((row) => ({ topic: row.topic as string, partition: row.partition as number, offset: row.durable_offset as string })))
+      .catch((err) => this.options.logger.debug({ err }, 'offset commit for lag reporting failed'));
   }
 
   private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -335,16 +342,21 @@ export class DurableSink {
         state.buffer = this.options.newBuffer(state.topic, state.partition);
       }
       const head = state.pending[0];
+      const { metrics, name: sink } = this.options;
+      const started = process.hrtime.bigint();
       const insert = this.insertInOrder(head.batches, head.token);
       this.inflight.add(insert);
       try {
         await insert;
       } catch (err) {
+        metrics.flushFailures.inc({ sink });
         if (await this.isolate(state, head, err)) continue;
         throw err;
       } finally {
         this.inflight.delete(insert);
       }
+      metrics.flushDuration.observe({ sink }, Number(process.hrtime.bigint() - started) / 1e9);
+      for (const batch of head.batches) if (batch.rows.length > 0) metrics.flushRows.inc({ sink, table: batch.table }, batch.rows.length);
       this.passed(state, head);
       if (!this.stopping || this.states.has(key(state.topic, state.partition))) {
         await this.consumer.consumer
@@ -409,6 +421,7 @@ export class DurableSink {
   private async deadLetter(state: PartitionState, message: KafkaMessage, code: DlqCode, reason: string): Promise<void> {
     const { topic, partition } = state;
     await this.options.deadLetter({ topic, partition, offset: message.offset, key: message.key ?? null, value: message.value, headers: message.headers, timestamp: message.timestamp }, code, reason);
+    this.options.metrics.deadLettered('aggregator', code);
     this.options.logger.warn({ topic, partition, offset: message.offset, code, reason }, 'record dead-lettered');
   }
 }

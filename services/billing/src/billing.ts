@@ -1,6 +1,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import {
   invoiceId,
+  Metrics,
   pipelineNames,
   settledWithin,
   type AvroCodec,
@@ -40,6 +41,8 @@ export interface BillingDeps {
   logger: Logger;
   transactionalId: string;
   routerGroupId: string;
+  /** Where it counts invoices and its lag (platform.metrics); a private one when absent. */
+  metrics?: Metrics;
 }
 
 /** Customers per usage query. */
@@ -75,11 +78,15 @@ export class Billing implements HealthCheck {
   private stopping = false;
   /** The meter partitions the last close waited for in vain, and how many due periods each held back. */
   private waitingFor: { lag: PartitionLag; meterId: string; periods: number }[] = [];
+  /** Due periods the last close held back while the router had not caught up (no meter partition to name). */
+  private waitingForRouter = 0;
+  private readonly metrics: Metrics;
 
   constructor(private readonly deps: BillingDeps) {
     this.emitter = new InvoiceEmitter(deps.kafka, deps.codec, deps.topics.invoices, deps.transactionalId);
     this.store = new InvoiceStore(deps.warehouse);
     this.usage = new UsageReader(deps.warehouse, deps.catalog, deps.config.aggregator.windowSeconds * 1000);
+    this.metrics = deps.metrics ?? new Metrics({ processMetrics: false });
   }
 
   async start({ schedule = true }: { schedule?: boolean } = {}): Promise<void> {
@@ -126,7 +133,12 @@ export class Billing implements HealthCheck {
       now,
       graceMs: config.billing.graceSeconds * 1000,
     });
-    if (groups.length === 0) return [];
+    if (groups.length === 0) {
+      this.waitingFor = [];
+      this.waitingForRouter = 0;
+      this.recordLag([], now);
+      return [];
+    }
     const metersOf = (due: DuePeriod<Period>) => due.product.price.meters.map((m) => m.meter_id).filter((id) => catalog.get('meters', id) !== undefined);
     const topicOf = (meterId: string) => this.deps.topics.meter(meterId);
     let waiting = groups;
@@ -151,19 +163,35 @@ export class Billing implements HealthCheck {
       const { topic, partition, durable, end } = lag;
       this.deps.logger.warn({ meter: meterId, topic, partition, durable: durable.toString(), end: end.toString(), periods }, 'meter partition not caught up; the periods that use this meter stay open until the next tick');
     }
+    this.waitingForRouter = lags.length === 0 ? held.length : 0;
+    this.recordLag(held, now);
     if (held.length > 0 && lags.length === 0) this.deps.logger.warn({ due: held.length }, 'pipeline not caught up; periods stay open until the next tick');
     if (issued.length > 0) this.deps.logger.info({ invoices: issued.length }, 'periods closed');
     return issued;
   }
 
-  /** Meter partitions that held back due periods at the last close (each names its meter and partition). */
+  /** The billing lag gauges: due periods held back, and how long the oldest of them has been due. */
+  private recordLag(held: readonly DuePeriod<Period>[], now: number): void {
+    const dueSince = held.reduce((oldest, due) => Math.min(oldest, due.period.end + this.deps.config.billing.graceSeconds * 1000), Infinity);
+    this.metrics.billingPeriodsWaiting.set(held.length);
+    this.metrics.billingLag.set(held.length === 0 ? 0 : Math.max(0, now - dueSince) / 1000);
+  }
+
+  /**
+   * What held back due periods at the last close: each meter partition (naming its meter and
+   * partition), or the router, when it had not caught up with `events`.
+   */
   problems(): HealthProblem[] {
-    return this.waitingFor.map(({ lag, meterId, periods }) => ({
+    const problems: HealthProblem[] = this.waitingFor.map(({ lag, meterId, periods }) => ({
       check: this.name,
       reason: `${periods} due period(s) wait for meter ${meterId}: ${lag.topic} partition ${lag.partition} is durable to offset ${lag.durable}, not yet ${lag.end}`,
       topic: lag.topic,
       partition: lag.partition,
     }));
+    if (this.waitingForRouter > 0) {
+      problems.push({ check: this.name, reason: `${this.waitingForRouter} due period(s) wait for the meter-router to catch up with ${this.deps.topics.events}` });
+    }
+    return problems;
   }
 
   /** Invoices for the given due periods (grouped by period), emitted and stored. */
@@ -175,6 +203,7 @@ export class Billing implements HealthCheck {
         for (let j = 0; j < invoices.length; j += INVOICES_PER_TRANSACTION) {
           const batch = invoices.slice(j, j + INVOICES_PER_TRANSACTION);
           await this.emitter.emit(batch);
+          this.metrics.invoicesIssued.inc(batch.length);
           for (const invoice of batch) this.ledger.record(invoice);
           await this.store.insert(batch);
           issued.push(...batch);
@@ -212,7 +241,7 @@ export class Billing implements HealthCheck {
 /** Billing as every deployment runs it: names from the one names module, the catalog followed live. */
 export function createBilling(
   config: MeterstreamConfig,
-  platform: Pick<Platform, 'kafka' | 'codec' | 'topics' | 'catalog'>,
+  platform: Pick<Platform, 'kafka' | 'codec' | 'topics' | 'catalog' | 'metrics'>,
   warehouse: Warehouse,
   logger: Logger,
 ): Billing {
@@ -227,5 +256,6 @@ export function createBilling(
     logger,
     transactionalId: names.billingTransactionalId,
     routerGroupId: names.routerGroup,
+    metrics: platform.metrics,
   });
 }

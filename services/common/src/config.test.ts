@@ -32,6 +32,7 @@ describe('defaults', () => {
       billing: { graceSeconds: 3600, tickMs: 10000, catchUpTimeoutMs: 60000 },
       router: { dedupWindowMinutes: 120 },
       aggregator: { windowSeconds: 60, flushIntervalMs: 500, flushMaxRecords: 50000, dataErrorRetryMs: 10000, degradedAfterMs: 5000 },
+      health: { port: undefined, host: '127.0.0.1', lagThreshold: 10000, stallMs: 60000, dlqWindowMs: 300000, probeTimeoutMs: 2000, cacheMs: 5000 },
       auth: { bootstrapAdminKey: undefined, rateLimitPerMinute: 6000 },
       logLevel: 'info',
     });
@@ -81,6 +82,13 @@ describe('valid settings', () => {
       BILLING_CATCH_UP_TIMEOUT_MS: '2000',
       ADMIN_API_KEY: ADMIN_KEY,
       RATE_LIMIT_PER_MINUTE: '50',
+      HEALTH_PORT: '9464',
+      HEALTH_HOST: '0.0.0.0',
+      HEALTH_LAG_THRESHOLD: '0',
+      HEALTH_STALL_MS: '1000',
+      HEALTH_DLQ_WINDOW_MS: '60000',
+      HEALTH_PROBE_TIMEOUT_MS: '500',
+      HEALTH_CACHE_MS: '0',
       LOG_LEVEL: 'debug',
     });
     expect(config).toEqual({
@@ -92,6 +100,7 @@ describe('valid settings', () => {
       aggregator: { windowSeconds: 3600, flushIntervalMs: 10, flushMaxRecords: 1, dataErrorRetryMs: 0, degradedAfterMs: 1500 },
       router: { dedupWindowMinutes: 30 },
       billing: { graceSeconds: 0, tickMs: 250, catchUpTimeoutMs: 2000 },
+      health: { port: 9464, host: '0.0.0.0', lagThreshold: 0, stallMs: 1000, dlqWindowMs: 60000, probeTimeoutMs: 500, cacheMs: 0 },
       auth: { bootstrapAdminKey: ADMIN_KEY, rateLimitPerMinute: 50 },
       logLevel: 'debug',
     });
@@ -126,6 +135,10 @@ describe('invalid settings name the variable', () => {
     ['AGGREGATOR_FLUSH_INTERVAL_MS', '9'],
     ['RATE_LIMIT_PER_MINUTE', '0'],
     ['RATE_LIMIT_PER_MINUTE', 'many'],
+    ['HEALTH_PORT', '65536'],
+    ['HEALTH_PORT', 'x'],
+    ['HEALTH_STALL_MS', '999'],
+    ['HEALTH_PROBE_TIMEOUT_MS', '99'],
   ])('%s=%j', (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.variable).toBe(variable);

@@ -52,6 +52,26 @@ export interface MeterstreamConfig {
   };
   /** Event-time window in which the router drops repeated event ids; older events go to the DLQ. */
   router: { dedupWindowMinutes: number };
+  /** Health and metrics (README "Health and metrics"). */
+  health: {
+    /**
+     * HEALTH_PORT: where the meter-router, aggregator and billing processes serve GET /healthz, /readyz
+     * and /metrics (node:http); unset: no listener (the gateway serves them on its own port).
+     */
+    port: number | undefined;
+    /** HEALTH_HOST: the address that listener binds. */
+    host: string;
+    /** HEALTH_LAG_THRESHOLD: a consumer group partition further behind than this many records is degraded. */
+    lagThreshold: number;
+    /** HEALTH_STALL_MS: a partition with lag whose committed offset has not moved for this long is degraded. */
+    stallMs: number;
+    /** HEALTH_DLQ_WINDOW_MS: DLQ records written within this long make /readyz degraded. */
+    dlqWindowMs: number;
+    /** HEALTH_PROBE_TIMEOUT_MS: how long a reachability probe (Kafka, registry, ClickHouse) may take. */
+    probeTimeoutMs: number;
+    /** HEALTH_CACHE_MS: how long a probe's or the lag check's answer is reused. */
+    cacheMs: number;
+  };
   /** API keys of the gateway (README "API keys"). */
   auth: {
     /** ADMIN_API_KEY: accepted as an admin key without being stored; unset: only stored keys work. */
@@ -177,6 +197,15 @@ export function loadConfig(env: Env = process.env): MeterstreamConfig {
       catchUpTimeoutMs: int(env, 'BILLING_CATCH_UP_TIMEOUT_MS', 60000, 0, 3600000),
     },
     router: { dedupWindowMinutes },
+    health: {
+      port: env.HEALTH_PORT === undefined || env.HEALTH_PORT === '' ? undefined : int(env, 'HEALTH_PORT', 0, 0, 65535),
+      host: str(env, 'HEALTH_HOST', '127.0.0.1'),
+      lagThreshold: int(env, 'HEALTH_LAG_THRESHOLD', 10000, 0, Number.MAX_SAFE_INTEGER),
+      stallMs: int(env, 'HEALTH_STALL_MS', 60000, 1000, 86400000),
+      dlqWindowMs: int(env, 'HEALTH_DLQ_WINDOW_MS', 300000, 1000, 86400000),
+      probeTimeoutMs: int(env, 'HEALTH_PROBE_TIMEOUT_MS', 2000, 100, 60000),
+      cacheMs: int(env, 'HEALTH_CACHE_MS', 5000, 0, 600000),
+    },
     auth: {
       bootstrapAdminKey: bootstrapAdminKey(env),
       rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),

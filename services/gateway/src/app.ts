@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { EventReader, InvoiceReader, UsageReader, readiness, type HealthCheck, type Logger, type MeterstreamConfig, type Warehouse } from '@meterstream/common';
+import { EventReader, InvoiceReader, Metrics, UsageReader, readiness, type HealthCheck, type Logger, type MeterstreamConfig, type Warehouse } from '@meterstream/common';
 import { MeterIndex, MeterstreamError, type ErrorCode } from '@meterstream/domain';
 import type { ApiKeyCatalog } from './api-key-commands';
 import { ApiKeyIndex } from './api-key-index';
@@ -7,6 +7,7 @@ import { installAuth } from './auth';
 import type { EventPublisher } from './event-publisher';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './event-validator';
 import { installJsonBodyParser } from './json-body';
+import { installHttpMetrics } from './http-metrics';
 import { registerApiKeyRoutes } from './routes/api-keys';
 import { registerBillingRoutes, type BillingPort } from './routes/billing';
 import { registerEventRoutes } from './routes/events';
@@ -21,7 +22,7 @@ import { registerSubscriptionUsageRoutes } from './routes/subscription-usage';
 import { registerInvoiceRoutes } from './routes/invoices';
 import { installOpenApi } from './openapi/openapi';
 
-/** API keys (invariant 6): every route but GET /healthz and /readyz needs a key with the route's scope. */
+/** API keys (invariant 6): every route but GET /healthz, /readyz and /metrics needs a key with the route's scope. */
 export interface GatewayAuth {
   /** Where keys live: the catalog (kind api_keys), followed for lookups and written by /api-keys. */
   keys: ApiKeyCatalog;
@@ -42,6 +43,8 @@ export interface GatewayDeps {
   billing?: BillingPort;
   /** What GET /readyz asks (the standalone passes the aggregator and billing); none: always ok. */
   health?: readonly HealthCheck[];
+  /** What GET /metrics exports, and where HTTP requests and ingested events are counted (platform.metrics). */
+  metrics?: Metrics;
   /** Body limit and event-time limits (config.gateway). */
   settings: Pick<MeterstreamConfig['gateway'], 'bodyLimitBytes' | 'maxEventAgeSeconds' | 'maxFutureSkewSeconds'>;
   /** The aggregator's window size in ms (config.aggregator.windowSeconds × 1000), for exact usage ranges. */
@@ -90,6 +93,9 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     deps.logger.warn('no API key exists: every request will be refused; set ADMIN_API_KEY or run node scripts/api-keys.js create');
   }
 
+  const metrics = deps.metrics ?? new Metrics({ processMetrics: false });
+  installHttpMetrics(app, metrics);
+
   installOpenApi(app, '0.1.0');
 
   // Routes live in a plugin registered after @fastify/swagger, so the document sees every one of them.
@@ -99,6 +105,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
       const ready = await readiness(deps.health ?? []);
       return reply.status(ready.status === 'ok' ? 200 : 503).send(ready);
     });
+    api.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
     api.get('/openapi.json', { config: { scope: 'read' } }, async () => app.swagger());
     const businessId = deps.businessId ?? 'bus_meterstream';
     const events = new EventReader(deps.warehouse);

@@ -77,7 +77,7 @@ describe('ApiKeyIndex', () => {
 });
 
 describe('checkRouteScope', () => {
-  it('refuses a route without a scope and lets GET/HEAD /healthz and /readyz through', () => {
+  it('refuses a route without a scope and lets GET/HEAD /healthz, /readyz and /metrics through', () => {
     expect(() => checkRouteScope({ method: 'GET', url: '/secret', config: {} })).toThrow(/GET \/secret declares no API key scope/);
     expect(() => checkRouteScope({ method: 'POST', url: '/healthz' })).toThrow(/declares no API key scope/);
     expect(() => checkRouteScope({ method: ['GET', 'POST'], url: '/healthz' })).toThrow(/declares no API key scope/);
@@ -86,6 +86,11 @@ describe('checkRouteScope', () => {
     expect(() => checkRouteScope({ method: 'HEAD', url: '/healthz' })).not.toThrow();
     expect(() => checkRouteScope({ method: 'GET', url: '/readyz' })).not.toThrow();
     expect(() => checkRouteScope({ method: 'POST', url: '/readyz' })).toThrow(/declares no API key scope/);
+    expect(checkRouteScope({ method: ['GET', 'HEAD'], url: '/metrics' })).toEqual([
+      { method: 'GET', url: '/metrics', scope: 'public' },
+      { method: 'HEAD', url: '/metrics', scope: 'public' },
+    ]);
+    expect(() => checkRouteScope({ method: 'POST', url: '/metrics' })).toThrow(/declares no API key scope/);
     expect(() => checkRouteScope({ method: 'GET', url: '/x', config: { scope: 'read' } })).not.toThrow();
   });
 });

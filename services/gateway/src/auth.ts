@@ -18,8 +18,12 @@ declare module 'fastify' {
   }
 }
 
-/** The only routes served without an API key: liveness and readiness, for probes. */
-export const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['GET /healthz', 'HEAD /healthz', 'GET /readyz', 'HEAD /readyz']);
+/**
+ * The only routes served without an API key: liveness and readiness, for probes, and the Prometheus
+ * metrics, for scrapers (operational data only: counts by route pattern, error and DLQ code, consumer
+ * group, topic and partition; never a customer, event or key).
+ */
+export const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['GET /healthz', 'HEAD /healthz', 'GET /readyz', 'HEAD /readyz', 'GET /metrics', 'HEAD /metrics']);
 
 const REALM = 'Bearer realm="meterstream"';
 

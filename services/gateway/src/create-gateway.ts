@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { HealthCheck, Logger, MeterstreamConfig, Platform, Warehouse } from '@meterstream/common';
+import { dependencyChecks, type HealthCheck, type Logger, type MeterstreamConfig, type Platform, type Warehouse } from '@meterstream/common';
 import { buildGateway } from './app';
 import { createEventProducer } from './event-producer';
 import { EventPublisher } from './event-publisher';
@@ -13,7 +13,10 @@ export interface GatewayServiceDeps {
   warehouse: Warehouse;
   /** Where billing runs in the same process (the standalone), its period close is served at /billing/run. */
   billing?: BillingPort;
-  /** What GET /readyz reports on, besides the gateway itself (the standalone: aggregator and billing). */
+  /**
+   * What GET /readyz reports on besides the gateway's own needs (Kafka, the schema registry and
+   * ClickHouse reachable): the standalone adds the other services' checks.
+   */
   health?: readonly HealthCheck[];
 }
 
@@ -41,7 +44,8 @@ export async function createGateway(deps: GatewayServiceDeps): Promise<GatewaySe
     settings: config.gateway,
     usageWindowMs: config.aggregator.windowSeconds * 1000,
     billing: deps.billing,
-    health: deps.health,
+    health: [...dependencyChecks(config, platform.admin, deps.warehouse), ...(deps.health ?? [])],
+    metrics: platform.metrics,
   });
   const stop = async () => {
     await app.close();

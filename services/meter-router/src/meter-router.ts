@@ -1,6 +1,6 @@
 import { Partitioners, type EachBatchPayload, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
-import { dlqMessage, ensureTopics, partitionTransactionalId, SupervisedConsumer, type AvroCodec, type CatalogLog, type Logger, type MeterstreamConfig, type Topics } from '@meterstream/common';
-import { decideRoute, eventKey, MeterIndex, type DedupWindow, type UsageEvent } from '@meterstream/domain';
+import { dlqMessage, ensureTopics, Metrics, partitionTransactionalId, SupervisedConsumer, type AvroCodec, type CatalogLog, type Logger, type MeterstreamConfig, type Topics } from '@meterstream/common';
+import { decideRoute, eventKey, MeterIndex, type DedupWindow, type DlqCode, type UsageEvent } from '@meterstream/domain';
 import { DEDUP_KEY_HEADERS, restoreDedupWindow } from './dedup-changelog';
 
 export interface MeterRouterDeps {
@@ -11,6 +11,8 @@ export interface MeterRouterDeps {
   catalog: CatalogLog;
   logger: Logger;
   groupId: string;
+  /** Where it counts routed, repeated and dead-lettered records (platform.metrics); a private one when absent. */
+  metrics?: Metrics;
 }
 
 /**
@@ -37,8 +39,10 @@ export class MeterRouter {
   /** Deduplication windows of the partitions this instance owns; restored lazily after each rebalance. */
   private readonly windows = new Map<number, Promise<DedupWindow>>();
   private readonly windowMs: number;
+  private readonly metrics: Metrics;
 
   constructor(private readonly deps: MeterRouterDeps) {
+    this.metrics = deps.metrics ?? new Metrics({ processMetrics: false });
     const store = deps.catalog.store;
     this.index = new MeterIndex(store.list('meters'));
     this.unsubscribe = store.onChange('meters', () => (this.index = new MeterIndex(store.list('meters'))));
@@ -154,17 +158,24 @@ export class MeterRouter {
       const decision = decideRoute(decoded, { window, routedInBatch: chunk.routed, now, matchingMeters: (event) => index.match(event) });
       if (decision.kind === 'dead-letter') {
         push(topics.eventsDlq, dlqMessage(source, decision.code, decision.reason));
+        countDlq(chunk, decision.code);
       } else if (decision.kind === 'route') {
         const { event } = decision;
         const key = eventKey(event);
         chunk.routed.set(key, event.timestamp);
         push(topics.routerDedup, { partition: batch.partition, key, value: String(event.timestamp), headers: DEDUP_KEY_HEADERS });
-        for (const rejected of decision.rejected) push(topics.eventsDlq, dlqMessage(source, rejected.code, rejected.reason));
+        for (const rejected of decision.rejected) {
+          push(topics.eventsDlq, dlqMessage(source, rejected.code, rejected.reason));
+          countDlq(chunk, rejected.code);
+        }
         for (const record of decision.records) {
           const topic = topics.meter(record.meter_id);
           push(topic, { key: event.customer_id, value: (await encoderFor(topic))(record) });
         }
-      } // else a repeat: counted already, dropped
+        chunk.meterRecords += decision.records.length;
+      } else {
+        chunk.repeats += 1; // counted already, dropped
+      }
       chunk.lastOffset = message.offset;
       // Cap each transaction: a fetched batch can fan out to more than a broker accepts in one
       // request, or take longer than the session and transaction timeouts.
@@ -204,6 +215,12 @@ export class MeterRouter {
       throw err;
     }
     for (const [key, timestamp] of chunk.routed) window.add(key, timestamp);
+    // Counted once committed: what downstream (read_committed) sees.
+    const { metrics } = this;
+    if (chunk.routed.size > 0) metrics.routerEventsRouted.inc(chunk.routed.size);
+    if (chunk.meterRecords > 0) metrics.routerRecordsRouted.inc(chunk.meterRecords);
+    if (chunk.repeats > 0) metrics.routerDuplicates.inc(chunk.repeats);
+    for (const [code, n] of chunk.dlq) metrics.deadLettered('meter-router', code, n);
     log.debug({ records: chunk.records, through: chunk.lastOffset }, 'chunk routed');
   }
 
@@ -221,8 +238,16 @@ interface Chunk {
   records: number;
   bytes: number;
   lastOffset: string | undefined;
+  /** For the metrics: meter records produced, repeats dropped, DLQ records by code. */
+  meterRecords: number;
+  repeats: number;
+  dlq: Map<DlqCode, number>;
 }
 
 function newChunk(): Chunk {
-  return { out: new Map(), routed: new Map(), records: 0, bytes: 0, lastOffset: undefined };
+  return { out: new Map(), routed: new Map(), records: 0, bytes: 0, lastOffset: undefined, meterRecords: 0, repeats: 0, dlq: new Map() };
+}
+
+function countDlq(chunk: Chunk, code: DlqCode): void {
+  chunk.dlq.set(code, (chunk.dlq.get(code) ?? 0) + 1);
 }

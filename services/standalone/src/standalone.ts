@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { connectPlatform, openWarehouse, type CatalogLog, type Logger, type MeterstreamConfig, type Warehouse } from '@meterstream/common';
+import { connectPlatform, consumerLagCheck, dlqCheck, openWarehouse, pipelineNames, type CatalogLog, type Logger, type MeterstreamConfig, type Metrics, type Warehouse } from '@meterstream/common';
 import { createAggregator, type Aggregator } from '@meterstream/aggregator';
 import { createBilling, type Billing } from '@meterstream/billing';
 import { createGateway } from '@meterstream/gateway';
@@ -12,6 +12,8 @@ export interface Standalone {
   aggregator: Aggregator;
   billing: Billing;
   gateway: FastifyInstance;
+  /** The process's metrics (the router thread's added in), as GET /metrics serves them. */
+  metrics: Metrics;
   stop(): Promise<void>;
 }
 
@@ -23,8 +25,10 @@ export interface StandaloneOptions {
 /**
  * All four services in one process on one warehouse, the meter-router on a worker thread. Built by
  * hand in dependency order; stopped in reverse order, within 10 s whatever the pipeline's state (the
- * aggregator and billing bound their own stops). The gateway's GET /readyz reports the aggregator's
- * and billing's health.
+ * aggregator and billing bound their own stops). The gateway's GET /readyz reports on every service: Kafka,
+ * the schema registry and ClickHouse reachable, the lag of the three consumer groups, the aggregator's
+ * failing flushes, DLQ records of the last HEALTH_DLQ_WINDOW_MS (aggregator and router thread) and
+ * billing waiting on the pipeline. GET /metrics adds the router thread's metrics to this thread's.
  */
 export async function startStandalone(config: MeterstreamConfig, logger: Logger, options: StandaloneOptions = {}): Promise<Standalone> {
   const stops: (() => Promise<void>)[] = [];
@@ -37,7 +41,7 @@ export async function startStandalone(config: MeterstreamConfig, logger: Logger,
     const warehouse = options.wrapWarehouse ? options.wrapWarehouse(opened) : opened;
     const platform = await connectPlatform(config, logger, 'standalone');
     stops.push(() => platform.stop());
-    const { kafka, codec, topics, catalog } = platform;
+    const { topics, catalog, metrics } = platform;
 
     const aggregator = await createAggregator({ config, logger: logger.child({ service: 'aggregator' }), platform, warehouse });
     stops.push(() => aggregator.stop());
@@ -45,16 +49,24 @@ export async function startStandalone(config: MeterstreamConfig, logger: Logger,
     // On a thread of its own: routing does not wait behind HTTP requests and ClickHouse inserts.
     const router = await startRouterThread(config, logger);
     stops.push(() => router.stop());
+    metrics.addSource(() => router.metrics());
 
     const billing = createBilling(config, platform, warehouse, logger.child({ service: 'billing' }));
     await billing.start();
     stops.push(() => billing.stop());
 
-    const gateway = await createGateway({ config, logger: logger.child({ service: 'gateway' }), platform, warehouse, billing, health: [aggregator, billing] });
+    const names = pipelineNames(config.kafka.topicPrefix);
+    const lag = consumerLagCheck(config, platform.admin, metrics, [
+      { groupId: names.routerGroup, topics: () => [topics.events] },
+      { groupId: names.aggregatorGroup, topics: () => catalog.store.list('meters').map((m) => topics.meter(m.id)) },
+      { groupId: names.rawEventSinkGroup, topics: () => [topics.events] },
+    ]);
+    const health = [lag, aggregator, router.health, dlqCheck(metrics), billing];
+    const gateway = await createGateway({ config, logger: logger.child({ service: 'gateway' }), platform, warehouse, billing, health });
     stops.push(() => gateway.stop());
     const { url } = gateway;
     logger.info({ url }, 'meterstream standalone ready');
-    return { url, catalog, warehouse, aggregator, billing, gateway: gateway.app, stop };
+    return { url, catalog, warehouse, aggregator, billing, gateway: gateway.app, metrics, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -2,6 +2,11 @@
 export interface HealthProblem {
   check: string;
   reason: string;
+  /**
+   * `error`: the service cannot do its job (Kafka, the schema registry or ClickHouse unreachable);
+   * `degraded` (the default): it works, but something is behind or stuck.
+   */
+  severity?: 'degraded' | 'error';
   /** The stuck Kafka partition, when the problem is one. */
   topic?: string;
   partition?: number;
@@ -18,22 +23,39 @@ export interface HealthCheck {
   problems(): HealthProblem[] | Promise<HealthProblem[]>;
 }
 
+export type HealthStatus = 'ok' | 'degraded' | 'error';
+
 export interface Readiness {
-  status: 'ok' | 'degraded';
+  status: HealthStatus;
   reasons: HealthProblem[];
 }
 
-/** Asks every check; a check that throws is a problem of its own. `degraded` when any problem. */
-export async function readiness(checks: readonly HealthCheck[]): Promise<Readiness> {
-  const reasons: HealthProblem[] = [];
-  for (const check of checks) {
-    try {
-      reasons.push(...(await check.problems()));
-    } catch (err) {
-      reasons.push({ check: check.name, reason: `health check failed: ${(err as Error).message}` });
-    }
-  }
-  return { status: reasons.length === 0 ? 'ok' : 'degraded', reasons };
+/** How long readiness() waits for one check before reporting it as not answering. */
+export const CHECK_TIMEOUT_MS = 3000;
+
+/**
+ * Asks every check at once; a check that throws, or does not answer within `timeoutMs`, is a problem
+ * of its own (degraded). `error` when any problem is an error, else `degraded` when any problem.
+ */
+export async function readiness(checks: readonly HealthCheck[], timeoutMs = CHECK_TIMEOUT_MS): Promise<Readiness> {
+  const answers = await Promise.all(
+    checks.map(async (check): Promise<HealthProblem[]> => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<HealthProblem[]>((resolve) => {
+        timer = setTimeout(() => resolve([{ check: check.name, reason: `health check did not answer within ${timeoutMs} ms` }]), timeoutMs);
+      });
+      try {
+        return await Promise.race([Promise.resolve().then(() => check.problems()), late]);
+      } catch (err) {
+        return [{ check: check.name, reason: `health check failed: ${(err as Error).message}` }];
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+  const reasons = answers.flat();
+  const status: HealthStatus = reasons.some((r) => r.severity === 'error') ? 'error' : reasons.length > 0 ? 'degraded' : 'ok';
+  return { status, reasons };
 }
 
 /**

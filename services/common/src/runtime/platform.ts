@@ -8,6 +8,7 @@ import type { Meter } from '@meterstream/domain';
 import { createKafka, ensureTopics } from '../kafka/kafka-client';
 import { Topics } from '../kafka/topics';
 import { createLogger, type Logger } from '../logger';
+import { Metrics } from './metrics';
 
 export interface Platform {
   kafka: Kafka;
@@ -18,6 +19,8 @@ export interface Platform {
   catalog: CatalogLog;
   /** Creates a meter's topic and registers its schema (idempotent); done before the meter is written. */
   provisionMeter(meter: Meter): Promise<void>;
+  /** This process's (or worker thread's) metrics registry, shared by the services it runs. */
+  metrics: Metrics;
   stop(): Promise<void>;
 }
 
@@ -63,7 +66,8 @@ export async function connectPlatform(config: MeterstreamConfig, logger: Logger,
     await stop();
     throw err;
   }
-  return { kafka, admin, codec, topics, catalog, provisionMeter, stop };
+  const metrics = new Metrics({ dlqWindowMs: config.health.dlqWindowMs });
+  return { kafka, admin, codec, topics, catalog, provisionMeter, metrics, stop };
 }
 
 /**

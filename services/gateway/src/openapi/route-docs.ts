@@ -104,7 +104,8 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'DELETE /api-keys/:id': { summary: 'Revoke an API key', tag: 'API keys', dodo: false },
   'GET /openapi.json': { summary: 'This OpenAPI document', tag: 'Meta', dodo: false },
   'GET /healthz': { summary: 'Liveness', tag: 'Meta', dodo: false },
-  'GET /readyz': { summary: 'Readiness: ok, or degraded (503) with the reasons, e.g. a partition whose flush is failing', tag: 'Meta', dodo: false },
+  'GET /readyz': { summary: 'Readiness: ok, or degraded or error (503) with the reasons, e.g. a partition whose flush is failing, ClickHouse unreachable', tag: 'Meta', dodo: false },
+  'GET /metrics': { summary: 'Prometheus metrics (text exposition format)', tag: 'Meta', dodo: false },
 };
 
 /** The route's schema for @fastify/swagger, or undefined when it has no documentation. */
@@ -118,6 +119,6 @@ export function routeSchema(method: string, url: string): Record<string, unknown
   };
   if (doc.querystring) schema.querystring = doc.querystring;
   if (doc.body) schema.body = doc.body;
-  if (method !== 'GET' || (url !== '/healthz' && url !== '/readyz')) schema.security = [{ bearerAuth: [] }];
+  if (method !== 'GET' || (url !== '/healthz' && url !== '/readyz' && url !== '/metrics')) schema.security = [{ bearerAuth: [] }];
   return schema;
 }
