@@ -96,6 +96,34 @@ describe('exact at every boundary: POST /events/ingest over HTTP', () => {
     }
   });
 
+  it('sums the widest values exactly inside one window and across windows, and the partition goes on', async () => {
+    // Three in one minute and two in earlier minutes: a window of three is wider than Decimal(38, 12)
+    // (whose insert ClickHouse used to refuse, stopping the partition), the five together wider still
+    // (whose sum used to wrap to a negative total).
+    const widest = `${'9'.repeat(26)}.${'9'.repeat(12)}`;
+    const who = `${customer}_sum`;
+    const minute = 60_000;
+    const base = Math.floor(Date.now() / minute) * minute - 10 * minute;
+    const at = [base + 1_000, base + 2_000, base + 59_999, base - minute + 5, base - 3 * minute];
+    const events = at.map((ms, i) => `{"event_id":"w-${i}-${run}","customer_id":"${who}","event_name":"llm_completion","timestamp":"${new Date(ms).toISOString()}","metadata":{"tokens": ${widest}}}`);
+    expect(await postRaw('/events/ingest', `{"events":[${events.join(',')}]}`)).toEqual({ status: 200, body: { ingested_count: 5 } });
+    const five = 5n * units(widest);
+    const total = await eventually(async () => {
+      const body = await usage('mtr_tokens', who);
+      return body.total !== '0' ? body.total : undefined;
+    }, 60000, 'the five widest values summed');
+    expect(units(total)).toBe(five);
+    expect(total).toBe('499999999999999999999999999.999999999995');
+    // A control event after them on the same meter, customer and partition counts within 5 s.
+    const control = `{"event_id":"w-control-${run}","customer_id":"${who}","event_name":"llm_completion","timestamp":"${now()}","metadata":{"tokens": 7}}`;
+    expect(await postRaw('/events/ingest', `{"events":[${control}]}`)).toEqual({ status: 200, body: { ingested_count: 1 } });
+    const after = await eventually(async () => {
+      const body = await usage('mtr_tokens', who);
+      return units(body.total) === five + units('7') ? body.total : undefined;
+    }, 5000, 'the control event counted');
+    expect(after).toBe('500000000000000000000000006.999999999995');
+  });
+
   it('refuses unpaired surrogates in ids, metadata keys and values with 422, naming index and field', async () => {
     const event = (fields: string) => `{"event_id":"s-ok-${run}","customer_id":"${customer}_sur","event_name":"api_request"${fields}}`;
     const cases: [string, string][] = [
