@@ -1,16 +1,15 @@
-import { isTimeZone, timeZoneNames } from './time-zone';
+import { isTimeZone } from './time-zone';
 
 describe('isTimeZone', () => {
-  it.each(['UTC', 'Europe/Paris', 'America/New_York', 'Asia/Kolkata', 'America/Argentina/Buenos_Aires'])('accepts %s', (name) => {
+  it.each(['UTC', 'Europe/Paris', 'America/New_York', 'Asia/Kolkata', 'Asia/Calcutta', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5'])('accepts %s', (name) => {
     expect(isTimeZone(name)).toBe(true);
   });
 
-  it.each(['Bogus/Zone', 'europe/paris', 'EUROPE/PARIS', '+01:00', 'GMT+1', '', ' UTC', 'UTC ', 'Europe/Paris\u0000', 'Europe'])('refuses %j', (name) => {
+  it.each(['Bogus/Zone', 'Europe', '', ' UTC', 'UTC ', 'Europe/Paris\u0000', 'Europe/Paris?x', '../../etc/passwd', 'E'.repeat(65)])('refuses %j', (name) => {
     expect(isTimeZone(name)).toBe(false);
   });
 
-  it('accepts only names the runtime can format with', () => {
-    for (const name of timeZoneNames()) expect(new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone).toBeTruthy();
-    expect(timeZoneNames().length).toBeGreaterThan(300);
+  it('accepts every name the runtime lists', () => {
+    for (const name of Intl.supportedValuesOf('timeZone')) expect([name, isTimeZone(name)]).toEqual([name, true]);
   });
 });

@@ -1,17 +1,15 @@
 /**
- * The time zones a query may name: the IANA names the JavaScript runtime lists
- * (`Intl.supportedValuesOf('timeZone')`, canonical names, exact case) and `UTC`. Aliases ("GMT",
- * "Asia/Calcutta"), other casings ("europe/paris") and offsets ("+01:00") are refused, so that a name
- * means the same here and in ClickHouse; a name ClickHouse's own tz database lacks is refused by the
- * caller, which knows ClickHouse (see the usage route).
+ * Whether the JavaScript runtime knows `name` as a time zone (IANA names and their aliases:
+ * "Europe/Paris", "Asia/Kolkata" and "Asia/Calcutta", "UTC"). The runtime reads names in any case,
+ * ClickHouse does not, so the caller that queries ClickHouse checks the name against ClickHouse's
+ * own tz database too (see the usage route): both must know it.
  */
-const SUPPORTED: ReadonlySet<string> = new Set(['UTC', ...Intl.supportedValuesOf('timeZone')]);
-
 export function isTimeZone(name: string): boolean {
-  return SUPPORTED.has(name);
-}
-
-/** Every name isTimeZone accepts, sorted. */
-export function timeZoneNames(): string[] {
-  return [...SUPPORTED].sort();
+  if (name.length === 0 || name.length > 64 || !/^[A-Za-z0-9_+\-/]+$/.test(name)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }

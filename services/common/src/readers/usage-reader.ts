@@ -18,8 +18,8 @@ const canonical = (text: string) => decimalText(new Decimal(text));
 
 /** Real-time usage of one meter for one customer, merged from the aggregator's windowed partials. */
 export class UsageReader {
-  /** Answers of knowsTimeZone, by name (callers ask only for names isTimeZone accepts: a few hundred). */
-  private readonly timeZones = new Map<string, boolean>();
+  /** The names knowsTimeZone found (at most the few hundred ClickHouse has); others are asked again. */
+  private readonly timeZones = new Set<string>();
 
   /** `windowMs`: the aggregator's window size (config.aggregator.windowSeconds × 1000). */
   constructor(
@@ -43,15 +43,14 @@ export class UsageReader {
 
   /**
    * Whether ClickHouse's tz database has the zone (it may lag the runtime's: America/Coyhaique, new in
-   * tzdata 2025b, is in Node's list and not in chdb's). Remembered per name.
+   * tzdata 2025b, is in Node's list and not in chdb's), in its exact case.
    */
   async knowsTimeZone(name: string): Promise<boolean> {
-    const remembered = this.timeZones.get(name);
-    if (remembered !== undefined) return remembered;
+    if (this.timeZones.has(name)) return true;
     const { query, params } = timeZoneKnownQuery(name);
     const [row] = await this.warehouse.query<{ known: string }>(query, params);
     const known = row?.known !== undefined && row.known !== '0';
-    this.timeZones.set(name, known);
+    if (known) this.timeZones.add(name);
     return known;
   }
 }

@@ -7,7 +7,7 @@ import { ERROR_SCHEMA, routeSchema } from './route-docs';
 const FORMATS: Record<string, (value: string) => boolean> = {
   /** ISO 8601 with a zone, as parseIsoTime reads it (impossible dates refused). */
   'date-time': (value) => parseIsoTime(value) !== undefined,
-  /** An IANA time zone name (isTimeZone). */
+  /** A time zone the runtime knows (isTimeZone); the usage route also asks ClickHouse. */
   'time-zone': isTimeZone,
 };
 
