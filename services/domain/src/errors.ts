@@ -12,8 +12,12 @@ export const ERROR_CODES = {
   INVALID_URL: { status: 400, retryable: false },
   /** A path parameter (an id) is longer than the router takes (100 characters). */
   PARAMETER_TOO_LONG: { status: 414, retryable: false },
-  /** Any other malformed request the HTTP layer refuses before a route sees it. */
+  /** Any other malformed request the HTTP layer refuses before a route sees it (e.g. bad HTTP framing). */
   INVALID_REQUEST: { status: 400, retryable: false },
+  /** The request's headers are larger than the server takes. */
+  HEADERS_TOO_LARGE: { status: 431, retryable: false },
+  /** The client did not finish sending the request in time. */
+  REQUEST_TIMEOUT: { status: 408, retryable: true },
   INVALID_JSON: { status: 400, retryable: false },
   /** The request body is larger than the gateway's body limit (BODY_LIMIT_BYTES). */
   BODY_TOO_LARGE: { status: 413, retryable: false },

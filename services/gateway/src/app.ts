@@ -20,7 +20,7 @@ import { registerSubscriptionRoutes } from './routes/subscriptions';
 import { registerSubscriptionUsageRoutes } from './routes/subscription-usage';
 import { registerInvoiceRoutes } from './routes/invoices';
 import { AJV_OPTIONS, installOpenApi } from './openapi/openapi';
-import { fastifyRequestError } from './http-errors';
+import { answerClientError, fastifyRequestError } from './http-errors';
 
 /** API keys (invariant 6): every route but GET /healthz and /readyz needs a key with the route's scope. */
 export interface GatewayAuth {
@@ -58,6 +58,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     // Route schemas validate (openapi/openapi.ts); errors the router raises before any route (bad
     // percent-encoding, an id over 100 characters) answer through the registry too.
     ajv: AJV_OPTIONS,
+    clientErrorHandler: answerClientError,
     frameworkErrors: (error, _request, reply) => {
       const mapped = fastifyRequestError(error, () => undefined) ?? new MeterstreamError('INVALID_REQUEST', error.message);
       // The reply of a request no route took: typed for no route.

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { MeterstreamError, type ErrorCode, type FieldError } from '@meterstream/domain';
 
 /** Fastify's own request errors, under the registry's codes. */
@@ -105,3 +106,24 @@ function valueAt(input: unknown, instancePath: string): unknown {
   }
   return value;
 }
+
+/**
+ * A request Node's HTTP parser refused (bad framing, oversized headers, a slow client): answered on
+ * the socket with a registry error, then the connection is closed (as Fastify's default handler does).
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const mapped =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new MeterstreamError('HEADERS_TOO_LARGE', 'the request headers are too large')
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new MeterstreamError('REQUEST_TIMEOUT', 'the request was not received in time')
+        : new MeterstreamError('INVALID_REQUEST', `the request is not valid HTTP/1.1${error.code ? ` (${error.code})` : ''}`);
+  const body = JSON.stringify(mapped.toJSON());
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${mapped.status} ${REASONS[mapped.status] ?? 'Error'}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
+}
+
+const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
