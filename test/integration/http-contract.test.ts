@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { ERROR_CODES } from '@meterstream/domain';
 import { authHeader, getJson, startTestPipeline } from '../support/pipeline';
 
@@ -110,6 +111,23 @@ describe('HTTP contract', () => {
     expectRegistryError(await get(`/meters/${'m'.repeat(100)}`), 'NOT_FOUND');
     // Still needs a key: an unknown route says nothing to a caller without one.
     expectRegistryError(await getJson(`${app.url}/nope`), 'UNAUTHENTICATED');
+  });
+
+  it('answers a request Node cannot parse as HTTP through the registry', async () => {
+    const raw = (text: string) =>
+      new Promise<{ status: number; body: any }>((resolve, reject) => {
+        const { hostname, port } = new URL(app.url);
+        const socket = net.connect(Number(port), hostname, () => socket.write(text));
+        let data = '';
+        socket.on('data', (chunk) => (data += chunk.toString('utf8')));
+        socket.on('error', reject);
+        socket.on('close', () => {
+          const [head, body] = data.split('\r\n\r\n');
+          resolve({ status: Number(head.split(' ')[1]), body: JSON.parse(body) });
+        });
+      });
+    expectRegistryError(await raw('GET /meters HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n'), 'INVALID_REQUEST');
+    expectRegistryError(await raw(`GET /meters HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`), 'HEADERS_TOO_LARGE');
   });
 
   it('documents every parameter, body and response of every route', async () => {

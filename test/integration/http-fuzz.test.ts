@@ -125,7 +125,13 @@ function send(base: string, req: FuzzRequest, key: string): Promise<{ status: nu
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
     const out = http.request(
-      { hostname, port, method: req.method, path: req.url, headers: { ...authHeader(key), ...(req.contentType ? { 'content-type': req.contentType } : {}) } },
+      { hostname, port, method: req.method, path: req.url, headers: {
+          ...authHeader(key),
+          ...(req.contentType ? { 'content-type': req.contentType } : {}),
+          // Node sends a GET or DELETE body unframed otherwise (the server would read it as a next request).
+          ...(req.body !== undefined ? { 'content-length': String(Buffer.byteLength(req.body)) } : {}),
+        },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
