@@ -1,4 +1,5 @@
 import { ERROR_CODES, INTERVALS, PRICING_MODELS, type ErrorCode } from '@meterstream/domain';
+import { PUBLIC_ROUTES } from '../auth';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_NUMBER, MAX_PAGE_SIZE } from '../pagination';
 
 /**
@@ -349,8 +350,7 @@ export function pathParameters(url: string): string[] {
 /** The error codes a route can answer, by HTTP status (what the document lists under responses). */
 export function routeErrors(method: string, url: string, doc: RouteDoc): Map<number, ErrorCode[]> {
   const codes = new Set<ErrorCode>(['INVALID_URL', 'INTERNAL']);
-  const isPublic = method === 'GET' && (url === '/healthz' || url === '/readyz');
-  if (!isPublic) for (const code of ['UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED'] as const) codes.add(code);
+  if (!PUBLIC_ROUTES.has(`${method} ${url}`)) for (const code of ['UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED'] as const) codes.add(code);
   if (doc.query || doc.body) codes.add('VALIDATION_FAILED');
   if (pathParameters(url).length > 0) for (const code of ['NOT_FOUND', 'PARAMETER_TOO_LONG', 'VALIDATION_FAILED'] as const) codes.add(code);
   if (doc.body) for (const code of ['INVALID_JSON', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const) codes.add(code);
@@ -397,7 +397,7 @@ export function routeSchema(method: string, url: string): { schema: Schema; docu
   const params = pathParameters(url);
   if (params.length > 0) schema.params = { type: 'object', properties: Object.fromEntries(params.map((p) => [p, id])), required: params, additionalProperties: false };
   if (doc.body) schema.body = {};
-  if (method !== 'GET' || (url !== '/healthz' && url !== '/readyz')) schema.security = [{ bearerAuth: [] }];
+  if (!PUBLIC_ROUTES.has(`${method} ${url}`)) schema.security = [{ bearerAuth: [] }];
 
   const success = doc.success ?? { status: 200, description: 'OK' };
   const responses: Schema = {
