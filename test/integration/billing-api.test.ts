@@ -38,7 +38,7 @@ describe('billing API (dodopayments SDK)', () => {
     expect(await client.customers.retrieve(customerId)).toEqual(created);
 
     const all: string[] = [];
-    for await (const customer of client.customers.list({ page_size: 1 })) all.push(customer.customer_id);
+    for await (const customer of client.customers.list({ page_size: 1, page_number: 0 })) all.push(customer.customer_id);
     expect(all).toEqual(expect.arrayContaining(['cus_acme', customerId]));
     expect(new Set(all).size).toBe(all.length);
     const byEmail: string[] = [];
@@ -197,7 +197,7 @@ describe('billing API (dodopayments SDK)', () => {
     expect(Date.parse(ended.expires_at!)).toBeLessThan(Date.parse(scheduled.expires_at!));
 
     const mine: string[] = [];
-    for await (const s of client.subscriptions.list({ customer_id: customerId, page_size: 1 })) mine.push(s.subscription_id);
+    for await (const s of client.subscriptions.list({ customer_id: customerId, page_size: 1, page_number: 0 })) mine.push(s.subscription_id);
     expect(mine.sort()).toEqual([id, viaSdk.subscription_id].sort());
     const stillActive: string[] = [];
     for await (const s of client.subscriptions.list({ customer_id: customerId, status: 'active' })) stillActive.push(s.subscription_id);
@@ -282,7 +282,7 @@ describe('billing API (dodopayments SDK)', () => {
     // Pages of one period: the SDK walks both.
     const firstPage = await client.subscriptions.retrieveUsageHistory(sub.subscription_id, { page_size: 1 });
     expect(firstPage.items).toEqual([P1]);
-    expect(await history({ page_size: 1 })).toEqual([P1, P0]);
+    expect(await history({ page_size: 1, page_number: 0 })).toEqual([P1, P0]);
     // Filters: meter, start_date (periods ending after it), end_date (periods starting at or before it).
     expect(await history({ meter_id: 'mtr_tokens' })).toEqual([P1, P0].map((p) => ({ ...p, meters: [p.meters[1]] })));
     expect(await history({ start_date: new Date(p1.start).toISOString() })).toEqual([P1]);
@@ -355,7 +355,7 @@ describe('billing API (dodopayments SDK)', () => {
       return (res.body.items as Invoice[]).map((i) => i.id);
     };
     expect(await ids('subscription_id=sub_stored')).toEqual([mine[2].id, mine[1].id, mine[0].id]);
-    expect(await ids('customer_id=cus_stored&page_size=2&page_number=2')).toEqual([mine[0].id]);
+    expect(await ids('customer_id=cus_stored&page_size=2&page_number=1')).toEqual([mine[0].id]);
     expect(await ids('customer_id=cus_stored&period_start=2026-02-01T00:00:00Z&period_end=2026-04-01T00:00:00Z')).toEqual([mine[2].id, mine[1].id]);
     expect(await ids('status=issued&period_start=2026-02-01T00:00:00Z&period_end=2026-03-01T00:00:00Z')).toEqual(expect.arrayContaining([mine[1].id, other.id]));
     expect(await ids('subscription_id=sub_stored&status=void')).toEqual([]);

@@ -45,9 +45,9 @@ describe('events API (dodopayments SDK)', () => {
     // meter_id applies the meter's event name (and filter): mtr_tokens sums llm_completion tokens
     expect(await ids({ meter_id: 'mtr_tokens' })).toEqual(['ev-b1', 'ev-a3']);
     // page_size / page_number: pages of 2, the SDK walks all of them
-    const page2 = await client.usageEvents.list({ page_size: 2, page_number: 2 });
+    const page2 = await client.usageEvents.list({ page_size: 2, page_number: 1 });
     expect(page2.items.map((e) => e.event_id)).toEqual(['ev-b1', 'ev-a3']);
-    expect(await ids({ page_size: 2 })).toHaveLength(6);
+    expect(await ids({ page_size: 2, page_number: 0 })).toHaveLength(6);
 
     const retrieved = await client.usageEvents.retrieve('ev-a3');
     expect(retrieved).toMatchObject({ event_id: 'ev-a3', customer_id: 'cus_a', event_name: 'llm_completion', timestamp: sent[2].timestamp, metadata: { tokens: 120, premium: true } });

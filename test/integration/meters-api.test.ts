@@ -46,7 +46,7 @@ describe('meters API (dodopayments SDK)', () => {
     expect(retrieved).toEqual(created);
 
     const active = [];
-    for await (const meter of client.meters.list({ page_size: 2 })) active.push(meter.id);
+    for await (const meter of client.meters.list({ page_size: 2, page_number: 0 })) active.push(meter.id);
     expect(active).toEqual(expect.arrayContaining(['mtr_api_calls', 'mtr_tokens', 'mtr_active_users', created.id]));
     expect(new Set(active).size).toBe(active.length);
 

@@ -15,6 +15,7 @@ export * from './warehouse/create-warehouse';
 export * from './warehouse/warehouse-errors';
 export * from './kafka/dlq';
 export * from './queries/usage-queries';
+export * from './queries/time-zone-queries';
 export * from './runtime/platform';
 export * from './runtime/health';
 export * from './runtime/health-checks';

@@ -4,7 +4,20 @@
  * later).
  */
 export const ERROR_CODES = {
+  /** A parameter, query or body that breaks the route's rules; `errors` names each field. */
   VALIDATION_FAILED: { status: 422, retryable: false },
+  /** No route has this method and path. */
+  ROUTE_NOT_FOUND: { status: 404, retryable: false },
+  /** The URL cannot be decoded (bad percent-encoding). */
+  INVALID_URL: { status: 400, retryable: false },
+  /** A path parameter (an id) is longer than the router takes (100 characters). */
+  PARAMETER_TOO_LONG: { status: 414, retryable: false },
+  /** Any other malformed request the HTTP layer refuses before a route sees it (e.g. bad HTTP framing). */
+  INVALID_REQUEST: { status: 400, retryable: false },
+  /** The request's headers are larger than the server takes. */
+  HEADERS_TOO_LARGE: { status: 431, retryable: false },
+  /** The client did not finish sending the request in time. */
+  REQUEST_TIMEOUT: { status: 408, retryable: true },
   INVALID_JSON: { status: 400, retryable: false },
   /** The request body is larger than the gateway's body limit (BODY_LIMIT_BYTES). */
   BODY_TOO_LARGE: { status: 413, retryable: false },

@@ -6,6 +6,7 @@ export * from './decimal';
 export * from './decimal-text';
 export * from './text';
 export * from './time';
+export * from './time-zone';
 export * from './model/usage-event';
 export * from './model/meter';
 export * from './model/invoice';

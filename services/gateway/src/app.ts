@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { EventReader, InvoiceReader, Metrics, UsageReader, readiness, type HealthCheck, type Logger, type MeterstreamConfig, type Warehouse } from '@meterstream/common';
-import { MeterIndex, MeterstreamError, type ErrorCode } from '@meterstream/domain';
+import { MeterIndex, MeterstreamError } from '@meterstream/domain';
 import type { ApiKeyCatalog } from './api-key-commands';
 import { ApiKeyIndex } from './api-key-index';
 import { installAuth } from './auth';
@@ -20,7 +20,8 @@ import { registerProductRoutes } from './routes/products';
 import { registerSubscriptionRoutes } from './routes/subscriptions';
 import { registerSubscriptionUsageRoutes } from './routes/subscription-usage';
 import { registerInvoiceRoutes } from './routes/invoices';
-import { installOpenApi } from './openapi/openapi';
+import { AJV_OPTIONS, installOpenApi } from './openapi/openapi';
+import { answerClientError, fastifyRequestError } from './http-errors';
 
 /** API keys (invariant 6): every route but GET /healthz, /readyz and /metrics needs a key with the route's scope. */
 export interface GatewayAuth {
@@ -51,18 +52,22 @@ export interface GatewayDeps {
   usageWindowMs: number;
 }
 
-/** Fastify's own request errors, under the project's codes. */
-const FASTIFY_ERRORS: Record<string, ErrorCode> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_JSON',
-};
-
 export function buildGateway(deps: GatewayDeps): FastifyInstance {
   const { settings } = deps;
   const limits: IngestLimits = { ...DEFAULT_INGEST_LIMITS, maxEventAgeMs: settings.maxEventAgeSeconds * 1000, maxFutureSkewMs: settings.maxFutureSkewSeconds * 1000 };
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: settings.bodyLimitBytes });
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: settings.bodyLimitBytes,
+    // Route schemas validate (openapi/openapi.ts); errors the router raises before any route (bad
+    // percent-encoding, an id over 100 characters) answer through the registry too.
+    ajv: AJV_OPTIONS,
+    clientErrorHandler: answerClientError,
+    frameworkErrors: (error, _request, reply) => {
+      const mapped = fastifyRequestError(error, () => undefined) ?? new MeterstreamError('INVALID_REQUEST', error.message);
+      // The reply of a request no route took: typed for no route.
+      return (reply as unknown as { status(code: number): { send(body: unknown): unknown } }).status(mapped.status).send(mapped.toJSON());
+    },
+  });
 
   // Every route takes JSON: a text/plain body gets 415 instead of reaching a route as a string.
   app.removeContentTypeParser('text/plain');
@@ -75,12 +80,8 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
       if (error.retryable && error.code !== 'RATE_LIMITED') request.log.warn({ err: error }, 'request failed');
       return reply.status(error.status).send(error.toJSON());
     }
-    const fastifyError = error as { statusCode?: number; code?: string; message: string };
-    const code = FASTIFY_ERRORS[fastifyError.code ?? ''] ?? (fastifyError.statusCode === 400 ? 'INVALID_JSON' : undefined);
-    if (code) {
-      const mapped = new MeterstreamError(code, fastifyError.message);
-      return reply.status(mapped.status).send(mapped.toJSON());
-    }
+    const mapped = fastifyRequestError(error, (context) => (request as unknown as Record<string, unknown>)[context === 'querystring' ? 'query' : context]);
+    if (mapped) return reply.status(mapped.status).send(mapped.toJSON());
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send({ code: 'INTERNAL', message: 'internal error', retryable: true });
   });
@@ -97,6 +98,9 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   installHttpMetrics(app, metrics);
 
   installOpenApi(app, '0.1.0');
+  app.setNotFoundHandler(async (request) => {
+    throw new MeterstreamError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}: see GET /openapi.json`);
+  });
 
   // Routes live in a plugin registered after @fastify/swagger, so the document sees every one of them.
   app.register(async (api) => {

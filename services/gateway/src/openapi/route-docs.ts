@@ -1,33 +1,100 @@
+import { ERROR_CODES, INTERVALS, PRICING_MODELS, type ErrorCode } from '@meterstream/domain';
+import { PUBLIC_ROUTES } from '../auth';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_NUMBER, MAX_PAGE_SIZE } from '../pagination';
+
 /**
- * OpenAPI documentation of every gateway route, keyed by "METHOD /path". Attached to the routes as
- * their `schema` when they are registered, so @fastify/swagger generates the document from them. The
- * schemas document; the handlers validate (with field-level errors and our error codes).
+ * Every gateway route's schema, keyed by "METHOD /path": attached to the route when it is registered
+ * (openapi.ts), it is both what validates the request (Fastify/Ajv: query string, path parameters)
+ * and what @fastify/swagger documents. A query parameter that is not listed is refused (422
+ * VALIDATION_FAILED naming it), so the document lists exactly what each route accepts.
+ *
+ * Request bodies are documented here and validated field by field by the route's own validator (the
+ * domain's catalog-input rules, the ingest validator with per-event index and field), which names every
+ * bad field at once; `body` is therefore documentation, and the route's validation schema takes any
+ * body (the handler refuses what is not a JSON object).
+ *
  * `dodo: true` marks routes that follow Dodo Payments' API (x-dodo-compatible in the document).
  */
 export interface RouteDoc {
   summary: string;
   tag: string;
   dodo: boolean;
-  querystring?: Record<string, unknown>;
-  body?: Record<string, unknown>;
+  /** Query parameters: property schemas, and the required ones. */
+  query?: { properties: Record<string, Schema>; required?: string[] };
+  /** The request body as documented (validated by the handler). */
+  body?: Schema;
+  /** The success status (default 200) and what it answers. */
+  success?: { status: 200 | 201 | 202 | 204; description: string; schema?: Schema };
+  /** Error codes this route answers besides those every route (or every route of its kind) answers. */
+  errors?: ErrorCode[];
+  /** Reads ClickHouse: may answer 503 WAREHOUSE_UNAVAILABLE. */
+  warehouse?: boolean;
+  /** Writes to Kafka (events or the catalog): may answer 503 EVENT_BUS_UNAVAILABLE. */
+  kafka?: boolean;
 }
 
-const str = { type: 'string' };
-const int = { type: 'integer' };
-const page = { page_size: { ...int, minimum: 1, maximum: 100, default: 10 }, page_number: { ...int, minimum: 0, default: 1 } };
-const obj = (properties: Record<string, unknown>, required: string[] = []) => ({ type: 'object', properties, required });
+type Schema = Record<string, unknown>;
+
+const str: Schema = { type: 'string' };
+const id: Schema = { type: 'string', minLength: 1 };
+const dateTime = (description: string): Schema => ({ type: 'string', format: 'date-time', description });
+const trueFalse = (description: string): Schema => ({ type: 'string', enum: ['true', 'false'], description });
+/** Dodo's paging: zero-based page_number, offset = page_number × page_size. */
+const page: Record<string, Schema> = {
+  page_size: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description: 'Items per page' },
+  page_number: {
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_PAGE_NUMBER,
+    default: 0,
+    description:
+      'Zero-based page number: the page starts at item page_number × page_size. (The dodopayments SDK iterator asks for page 2 after a first request without page_number: pass page_number: 0 to iterate every page.)',
+  },
+};
+const obj = (properties: Record<string, Schema>, required: string[] = []): Schema => ({ type: 'object', properties, ...(required.length > 0 ? { required } : {}) });
+const metadata: Schema = { type: 'object', additionalProperties: { anyOf: [str, { type: 'number' }, { type: 'boolean' }] }, description: 'String keys; string, number or boolean values' };
+const list = (item: string): RouteDoc['success'] => ({ status: 200, description: `A page of ${item}`, schema: obj({ items: { type: 'array', items: { type: 'object' } } }, ['items']) });
+const one = (item: string): RouteDoc['success'] => ({ status: 200, description: item, schema: { type: 'object' } });
+const none = (description: string): RouteDoc['success'] => ({ status: 204, description });
 
 const eventInput = obj(
   {
-    event_id: str,
-    customer_id: str,
-    event_name: str,
-    timestamp: { type: 'string', format: 'date-time' },
-    metadata: { type: 'object', additionalProperties: { anyOf: [str, { type: 'number' }, { type: 'boolean' }] } },
+    event_id: { ...id, maxLength: 256 },
+    customer_id: { ...id, maxLength: 256 },
+    event_name: { ...id, maxLength: 256 },
+    timestamp: dateTime('Event time; default: when the gateway received it'),
+    metadata: { ...metadata, description: 'Numbers keep every digit (exact decimals); a decimal may also be sent as a string' },
   },
   ['event_id', 'customer_id', 'event_name'],
 );
-const filter = { type: 'object', description: '{conjunction: and|or, clauses: conditions or nested filters}, at most 3 levels' };
+const filter: Schema = { type: 'object', description: '{conjunction: and|or, clauses: conditions {key, operator, value} or nested filters}, at most 3 levels' };
+const decimal: Schema = { type: 'string', description: 'Exact decimal text' };
+const tier = obj({ up_to: { anyOf: [decimal, { type: 'null' }] }, price_per_unit: decimal, flat_fee: decimal });
+const meterPrice = obj(
+  {
+    meter_id: id,
+    price_per_unit: decimal,
+    free_threshold: decimal,
+    model: { type: 'string', enum: [...PRICING_MODELS] },
+    package_size: decimal,
+    tiers: { type: 'array', items: tier },
+  },
+  ['meter_id'],
+);
+const price = obj(
+  {
+    type: { type: 'string', enum: ['usage_based_price'] },
+    currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+    fixed_price: { type: 'integer', minimum: 0, description: 'In the lowest denomination' },
+    payment_frequency_interval: { type: 'string', enum: [...INTERVALS] },
+    payment_frequency_count: { type: 'integer', minimum: 1 },
+    subscription_period_interval: { type: 'string', enum: [...INTERVALS] },
+    subscription_period_count: { type: 'integer', minimum: 1 },
+    meters: { type: 'array', items: meterPrice },
+  },
+  ['type', 'currency', 'fixed_price', 'payment_frequency_interval', 'payment_frequency_count', 'meters'],
+);
+const SUBSCRIPTION_STATUSES = ['pending', 'active', 'on_hold', 'paused', 'cancelled', 'failed', 'expired', 'past_due'];
 
 export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /events/ingest': {
@@ -35,18 +102,36 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     tag: 'Usage events',
     dodo: true,
     body: obj({ events: { type: 'array', minItems: 1, maxItems: 1000, items: eventInput } }, ['events']),
+    success: { status: 200, description: 'The events were acknowledged by Kafka', schema: obj({ ingested_count: { type: 'integer' } }, ['ingested_count']) },
+    errors: ['DUPLICATE_EVENT_ID_IN_BATCH'],
+    kafka: true,
+    warehouse: true,
   },
   'GET /events': {
     summary: 'List events, newest first',
     tag: 'Usage events',
     dodo: true,
-    querystring: obj({ customer_id: str, event_name: str, meter_id: str, start: { ...str, format: 'date-time' }, end: { ...str, format: 'date-time' }, ...page }),
+    query: {
+      properties: {
+        customer_id: str,
+        event_name: str,
+        meter_id: { ...str, description: "The meter's events: its event name and filter" },
+        start: dateTime('Events at or after this time'),
+        end: dateTime('Events before this time'),
+        ...page,
+      },
+    },
+    success: list('events'),
+    warehouse: true,
   },
   'GET /events/:event_id': {
     summary: 'Retrieve an event; 409 AMBIGUOUS_EVENT_ID when several customers used the id (then pass customer_id)',
     tag: 'Usage events',
     dodo: true,
-    querystring: obj({ customer_id: str }),
+    query: { properties: { customer_id: str } },
+    success: one('The event'),
+    errors: ['AMBIGUOUS_EVENT_ID'],
+    warehouse: true,
   },
   'POST /meters': {
     summary: 'Create a meter',
@@ -54,71 +139,277 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     dodo: true,
     body: obj(
       {
-        name: str,
-        event_name: str,
-        measurement_unit: str,
+        name: id,
+        event_name: id,
+        measurement_unit: id,
         description: str,
-        aggregation: obj({ type: { enum: ['count', 'sum', 'max', 'last', 'unique_count'] }, key: str }, ['type']),
+        aggregation: obj({ type: { type: 'string', enum: ['count', 'sum', 'max', 'last', 'unique_count'] }, key: str }, ['type']),
         filter,
       },
       ['name', 'event_name', 'measurement_unit', 'aggregation'],
     ),
+    success: one('The meter'),
+    kafka: true,
   },
-  'GET /meters': { summary: 'List meters', tag: 'Meters', dodo: true, querystring: obj({ archived: { type: 'boolean' }, ...page }) },
-  'GET /meters/:id': { summary: 'Retrieve a meter', tag: 'Meters', dodo: true },
-  'DELETE /meters/:id': { summary: 'Archive a meter', tag: 'Meters', dodo: true },
-  'POST /meters/:id/unarchive': { summary: 'Unarchive a meter', tag: 'Meters', dodo: true },
+  'GET /meters': { summary: 'List meters', tag: 'Meters', dodo: true, query: { properties: { archived: trueFalse('Archived meters instead of active ones'), ...page } }, success: list('meters') },
+  'GET /meters/:id': { summary: 'Retrieve a meter', tag: 'Meters', dodo: true, success: one('The meter') },
+  'DELETE /meters/:id': { summary: 'Archive a meter', tag: 'Meters', dodo: true, success: none('Archived'), kafka: true },
+  'POST /meters/:id/unarchive': { summary: 'Unarchive a meter', tag: 'Meters', dodo: true, success: none('Unarchived'), kafka: true },
   'GET /usage': {
     summary: "A meter's usage for a customer, total and per window (decimal strings)",
     tag: 'Usage',
     dodo: false,
-    querystring: obj(
-      { customer_id: str, meter_id: str, start: { ...str, format: 'date-time' }, end: { ...str, format: 'date-time' }, window: { enum: ['minute', 'hour', 'day', 'month'] }, time_zone: str },
-      ['customer_id', 'meter_id', 'start'],
-    ),
+    query: {
+      properties: {
+        customer_id: id,
+        meter_id: id,
+        start: dateTime('Range start (inclusive)'),
+        end: dateTime('Range end (exclusive); default now'),
+        window: { type: 'string', enum: ['minute', 'hour', 'day', 'month'], default: 'minute' },
+        time_zone: { type: 'string', format: 'time-zone', description: 'IANA time zone of the windows, e.g. Europe/Paris; default UTC' },
+      },
+      required: ['customer_id', 'meter_id', 'start'],
+    },
+    success: one('{meter_id, customer_id, start, end, window, total, windows: [{start, end, value}]}'),
+    errors: ['UNKNOWN_METER'],
+    warehouse: true,
   },
-  'POST /customers': { summary: 'Create a customer', tag: 'Customers', dodo: true, body: obj({ name: str, email: str, metadata: { type: 'object' } }, ['name', 'email']) },
-  'GET /customers': { summary: 'List customers', tag: 'Customers', dodo: true, querystring: obj({ ...page }) },
-  'GET /customers/:id': { summary: 'Retrieve a customer', tag: 'Customers', dodo: true },
-  'PATCH /customers/:id': { summary: 'Update a customer', tag: 'Customers', dodo: true, body: obj({ name: str, email: str, metadata: { type: 'object' } }) },
-  'POST /products': { summary: 'Create a product with a usage-based price', tag: 'Products', dodo: true, body: { type: 'object' } },
-  'GET /products': { summary: 'List products', tag: 'Products', dodo: true, querystring: obj({ ...page }) },
-  'GET /products/:id': { summary: 'Retrieve a product', tag: 'Products', dodo: true },
+  'POST /customers': {
+    summary: 'Create a customer',
+    tag: 'Customers',
+    dodo: true,
+    body: obj({ name: id, email: str, phone_number: str, metadata }, ['name', 'email']),
+    success: one('The customer'),
+    kafka: true,
+  },
+  'GET /customers': {
+    summary: 'List customers, oldest first',
+    tag: 'Customers',
+    dodo: true,
+    query: {
+      properties: {
+        email: { ...str, description: 'Exactly this email' },
+        name: { ...str, description: 'Names containing this text (any case)' },
+        created_at_gte: dateTime('Created at or after'),
+        created_at_lte: dateTime('Created at or before'),
+        ...page,
+      },
+    },
+    success: list('customers'),
+  },
+  'GET /customers/:id': { summary: 'Retrieve a customer', tag: 'Customers', dodo: true, success: one('The customer') },
+  'PATCH /customers/:id': {
+    summary: 'Update a customer',
+    tag: 'Customers',
+    dodo: true,
+    body: obj({ name: str, email: str, phone_number: str, metadata }),
+    success: one('The customer'),
+    kafka: true,
+  },
+  'POST /products': {
+    summary: 'Create a product with a usage-based price',
+    tag: 'Products',
+    dodo: true,
+    body: obj({ name: id, description: str, tax_category: str, metadata, price }, ['name', 'price']),
+    success: one('The product'),
+    kafka: true,
+  },
+  'GET /products': {
+    summary: 'List products',
+    tag: 'Products',
+    dodo: true,
+    query: { properties: { archived: trueFalse('Archived products (there are none)'), recurring: trueFalse('Recurring products (all are)'), ...page } },
+    success: list('products'),
+  },
+  'GET /products/:id': { summary: 'Retrieve a product', tag: 'Products', dodo: true, success: one('The product') },
   'POST /subscriptions': {
     summary: 'Subscribe a customer to a product (start may lie in the past)',
     tag: 'Subscriptions',
     dodo: true,
-    body: obj({ customer_id: str, product_id: str, start: { ...str, format: 'date-time' } }, ['customer_id', 'product_id']),
+    body: obj(
+      {
+        customer_id: id,
+        customer: obj({ customer_id: id }, ['customer_id']),
+        product_id: id,
+        start: dateTime('Billing anchor; default now; not in the future'),
+        quantity: { type: 'integer', enum: [1] },
+        metadata,
+      },
+      ['product_id'],
+    ),
+    success: one('The subscription'),
+    kafka: true,
   },
-  'GET /subscriptions': { summary: 'List subscriptions', tag: 'Subscriptions', dodo: true, querystring: obj({ customer_id: str, status: str, ...page }) },
-  'GET /subscriptions/:id': { summary: 'Retrieve a subscription', tag: 'Subscriptions', dodo: true },
-  'PATCH /subscriptions/:id': { summary: 'Update a subscription', tag: 'Subscriptions', dodo: true, body: { type: 'object' } },
-  'POST /subscriptions/:id/cancel': { summary: 'Cancel at period end, or immediately with a final invoice', tag: 'Subscriptions', dodo: false, body: obj({ immediately: { type: 'boolean' } }) },
-  'GET /subscriptions/:id/usage-history': { summary: 'Usage per billing period and meter', tag: 'Subscriptions', dodo: true },
-  'GET /subscriptions/:id/invoice-preview': { summary: "The open period's invoice from real-time usage", tag: 'Invoices', dodo: false },
-  'GET /invoices': { summary: 'List invoices', tag: 'Invoices', dodo: false, querystring: obj({ customer_id: str, subscription_id: str, status: str, ...page }) },
-  'GET /invoices/:id': { summary: 'Retrieve an invoice', tag: 'Invoices', dodo: false },
-  'POST /billing/run': { summary: 'Close the periods that are due now (the scheduler does this every BILLING_TICK_MS)', tag: 'Billing', dodo: false },
-  'POST /api-keys': { summary: 'Create an API key (the token is shown once)', tag: 'API keys', dodo: false, body: obj({ name: str, scopes: { type: 'array', items: { enum: ['ingest', 'read', 'admin'] } } }, ['name', 'scopes']) },
-  'GET /api-keys': { summary: 'List API keys (never the token or its hash)', tag: 'API keys', dodo: false },
-  'DELETE /api-keys/:id': { summary: 'Revoke an API key', tag: 'API keys', dodo: false },
-  'GET /openapi.json': { summary: 'This OpenAPI document', tag: 'Meta', dodo: false },
-  'GET /healthz': { summary: 'Liveness', tag: 'Meta', dodo: false },
-  'GET /readyz': { summary: 'Readiness: ok, or degraded or error (503) with the reasons, e.g. a partition whose flush is failing, ClickHouse unreachable', tag: 'Meta', dodo: false },
-  'GET /metrics': { summary: 'Prometheus metrics (text exposition format)', tag: 'Meta', dodo: false },
+  'GET /subscriptions': {
+    summary: 'List subscriptions',
+    tag: 'Subscriptions',
+    dodo: true,
+    query: {
+      properties: {
+        customer_id: str,
+        product_id: str,
+        status: { type: 'string', enum: SUBSCRIPTION_STATUSES },
+        cancel_at_next_billing_date: trueFalse('Subscriptions cancelled at the end of their period'),
+        ...page,
+      },
+    },
+    success: list('subscriptions'),
+  },
+  'GET /subscriptions/:id': { summary: 'Retrieve a subscription', tag: 'Subscriptions', dodo: true, success: one('The subscription') },
+  'PATCH /subscriptions/:id': {
+    summary: 'Update a subscription: cancel (status cancelled, or cancel_at_next_billing_date) or replace metadata',
+    tag: 'Subscriptions',
+    dodo: true,
+    body: obj({ status: { type: 'string', enum: ['active', 'cancelled'] }, cancel_at_next_billing_date: { type: 'boolean' }, metadata }),
+    success: one('The subscription'),
+    kafka: true,
+  },
+  'POST /subscriptions/:id/cancel': {
+    summary: 'Cancel at period end, or immediately with a final invoice',
+    tag: 'Subscriptions',
+    dodo: false,
+    body: obj({ immediately: { type: 'boolean' } }),
+    success: one('The subscription'),
+    kafka: true,
+  },
+  'GET /subscriptions/:id/usage-history': {
+    summary: 'Usage per billing period and meter, most recent first',
+    tag: 'Subscriptions',
+    dodo: true,
+    query: {
+      properties: {
+        start_date: dateTime('Periods ending after this time'),
+        end_date: dateTime('Periods starting at or before this time'),
+        meter_id: { ...str, description: 'One meter of the product' },
+        ...page,
+      },
+    },
+    success: list('billing periods'),
+    errors: ['UNKNOWN_METER'],
+    warehouse: true,
+  },
+  'GET /subscriptions/:id/invoice-preview': {
+    summary: "The open period's invoice from real-time usage",
+    tag: 'Invoices',
+    dodo: false,
+    success: one('The invoice as it would be issued now'),
+    errors: ['UNKNOWN_METER'],
+    warehouse: true,
+  },
+  'GET /invoices': {
+    summary: 'List invoices, most recent first',
+    tag: 'Invoices',
+    dodo: false,
+    query: {
+      properties: {
+        customer_id: str,
+        subscription_id: str,
+        status: str,
+        period_start: dateTime('Invoices whose period starts at or after this time'),
+        period_end: dateTime('Invoices whose period ends at or before this time'),
+        ...page,
+      },
+    },
+    success: list('invoices'),
+    warehouse: true,
+  },
+  'GET /invoices/:id': { summary: 'Retrieve an invoice', tag: 'Invoices', dodo: false, success: one('The invoice'), warehouse: true },
+  'POST /billing/run': {
+    summary: 'Close the periods that are due now (the scheduler does this every BILLING_TICK_MS)',
+    tag: 'Billing',
+    dodo: false,
+    success: one('The invoices issued'),
+    warehouse: true,
+    kafka: true,
+  },
+  'POST /api-keys': {
+    summary: 'Create an API key (the token is shown once)',
+    tag: 'API keys',
+    dodo: false,
+    body: obj({ name: id, scopes: { type: 'array', minItems: 1, items: { type: 'string', enum: ['ingest', 'read', 'admin'] } } }, ['name', 'scopes']),
+    success: { status: 201, description: 'The key, with its token (shown only here)', schema: { type: 'object' } },
+    kafka: true,
+  },
+  'GET /api-keys': { summary: 'List API keys (never the token or its hash)', tag: 'API keys', dodo: false, query: { properties: { ...page } }, success: list('API keys') },
+  'DELETE /api-keys/:id': { summary: 'Revoke an API key', tag: 'API keys', dodo: false, success: none('Revoked'), kafka: true },
+  'GET /openapi.json': { summary: 'This OpenAPI document', tag: 'Meta', dodo: false, success: one('OpenAPI 3.0 document') },
+  'GET /healthz': { summary: 'Liveness', tag: 'Meta', dodo: false, success: one('{status: ok}') },
+  'GET /readyz': {
+    summary: 'Readiness: ok, or degraded or error (503) with the reasons, e.g. a partition whose flush is failing, ClickHouse unreachable',
+    tag: 'Meta',
+    dodo: false,
+    success: one('{status: ok}'),
+  },
+  'GET /metrics': {
+    summary: 'Prometheus metrics (text exposition format; public, like the probes)',
+    tag: 'Meta',
+    dodo: false,
+    success: { status: 200, description: 'Prometheus text exposition format', schema: { type: 'string' } },
+  },
 };
 
-/** The route's schema for @fastify/swagger, or undefined when it has no documentation. */
-export function routeSchema(method: string, url: string): Record<string, unknown> | undefined {
+/** Route parameters of a Fastify path: "/meters/:id/unarchive" has ["id"]. */
+export function pathParameters(url: string): string[] {
+  return [...url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]);
+}
+
+/** The error codes a route can answer, by HTTP status (what the document lists under responses). */
+export function routeErrors(method: string, url: string, doc: RouteDoc): Map<number, ErrorCode[]> {
+  const codes = new Set<ErrorCode>(['INVALID_URL', 'INTERNAL']);
+  if (!PUBLIC_ROUTES.has(`${method} ${url}`)) for (const code of ['UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED'] as const) codes.add(code);
+  if (doc.query || doc.body) codes.add('VALIDATION_FAILED');
+  if (pathParameters(url).length > 0) for (const code of ['NOT_FOUND', 'PARAMETER_TOO_LONG', 'VALIDATION_FAILED'] as const) codes.add(code);
+  if (doc.body) for (const code of ['INVALID_JSON', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const) codes.add(code);
+  if (doc.warehouse) codes.add('WAREHOUSE_UNAVAILABLE');
+  if (doc.kafka) codes.add('EVENT_BUS_UNAVAILABLE');
+  for (const code of doc.errors ?? []) codes.add(code);
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) {
+    if (!codes.has(code)) continue;
+    const status = ERROR_CODES[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return new Map([...byStatus].sort(([a], [b]) => a - b));
+}
+
+/** The shared error body (every non-2xx answer). */
+export const ERROR_SCHEMA: Schema = {
+  $id: 'Error',
+  type: 'object',
+  description: 'Every error answer: a stable code from the registry, a message, whether the same request may succeed later, and the fields at fault',
+  properties: {
+    code: { type: 'string', enum: Object.keys(ERROR_CODES) },
+    message: { type: 'string' },
+    retryable: { type: 'boolean' },
+    errors: {
+      type: 'array',
+      items: obj({ index: { type: 'integer', description: 'The event of a batch' }, field: { type: 'string' }, message: { type: 'string' } }, ['field', 'message']),
+    },
+  },
+  required: ['code', 'message', 'retryable'],
+};
+
+/**
+ * The route's schema: `schema` validates (query string, path parameters; any body) and `document` is
+ * what the OpenAPI document shows (the same, plus the documented body and the responses). Undefined for
+ * a route without documentation (the openapi test fails on it).
+ */
+export function routeSchema(method: string, url: string): { schema: Schema; document: Schema } | undefined {
   const doc = ROUTE_DOCS[`${method} ${url}`];
   if (!doc) return undefined;
-  const schema: Record<string, unknown> = {
-    summary: doc.summary,
-    tags: [doc.tag],
-    'x-dodo-compatible': doc.dodo,
+  const schema: Schema = { summary: doc.summary, tags: [doc.tag], 'x-dodo-compatible': doc.dodo };
+  // Every query string has a schema, so that an unknown or repeated parameter is refused everywhere.
+  schema.querystring = { type: 'object', properties: doc.query?.properties ?? {}, ...(doc.query?.required ? { required: doc.query.required } : {}), additionalProperties: false };
+  const params = pathParameters(url);
+  if (params.length > 0) schema.params = { type: 'object', properties: Object.fromEntries(params.map((p) => [p, id])), required: params, additionalProperties: false };
+  if (doc.body) schema.body = {};
+  if (!PUBLIC_ROUTES.has(`${method} ${url}`)) schema.security = [{ bearerAuth: [] }];
+
+  const success = doc.success ?? { status: 200, description: 'OK' };
+  const responses: Schema = {
+    [success.status]: success.status === 204 ? { description: success.description, type: 'null' } : { description: success.description, ...(success.schema ?? { type: 'object' }) },
   };
-  if (doc.querystring) schema.querystring = doc.querystring;
-  if (doc.body) schema.body = doc.body;
-  if (method !== 'GET' || (url !== '/healthz' && url !== '/readyz' && url !== '/metrics')) schema.security = [{ bearerAuth: [] }];
-  return schema;
+  if (url === '/readyz') responses[503] = { description: 'degraded or error: {status, reasons}', type: 'object' };
+  for (const [status, codes] of routeErrors(method, url, doc)) responses[status] = { description: codes.join(', '), $ref: 'Error#' };
+  return { schema, document: { ...schema, ...(doc.body ? { body: doc.body } : {}), response: responses } };
 }

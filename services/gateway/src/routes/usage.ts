@@ -25,6 +25,10 @@ export function registerUsageRoutes(app: FastifyInstance, usage: UsageReader, ca
     const window = (q.window ?? 'minute') as UsageWindow;
     if (!USAGE_WINDOWS.includes(window)) problems.push({ field: 'window', message: `one of ${USAGE_WINDOWS.join(', ')}` });
     if (problems.length > 0) throw new MeterstreamError('VALIDATION_FAILED', 'invalid usage query', problems);
+    // The schema took an IANA name (isTimeZone); ClickHouse must know it too.
+    if (q.time_zone !== undefined && !(await usage.knowsTimeZone(q.time_zone))) {
+      throw new MeterstreamError('VALIDATION_FAILED', 'unknown time zone', [{ field: 'time_zone', message: `ClickHouse does not know the time zone ${q.time_zone}` }]);
+    }
     const meter = catalog.get('meters', q.meter_id!);
     if (!meter) throw new MeterstreamError('UNKNOWN_METER', `meter ${q.meter_id} does not exist`);
 
