@@ -48,8 +48,9 @@ ${LIST_QUERY_SETTINGS}`,
 /**
  * A page of the events meter `meterId` counted, newest first: the page's (customer, event) pairs come
  * from meter_records (one row per counted event, ordered by meter first, so only the meter's rows are
- * read), then their rows from `events` by its primary key (customer_id, event_id). Both sides drop
- * repeated rows (LIMIT 1 BY), so a page holds each event once. The scope's event name is the meter's
+ * read; FINAL keeps one row per counted event, and lets ClickHouse keep only the top rows while it
+ * sorts), then their rows from `events` by its primary key (customer_id, event_id), repeats dropped
+ * (LIMIT 1 BY), so a page holds each event once. The scope's event name is the meter's
  * and is not applied again.
  */
 export function meterEventsPageQuery(meterId: string, scope: EventScope, limit: number, offset: number): BuiltQuery {
@@ -66,9 +67,8 @@ export function meterEventsPageQuery(meterId: string, scope: EventScope, limit: 
   return {
     query: `SELECT ${COLUMNS} FROM events
 WHERE (customer_id, event_id) IN (
-  SELECT customer_id, event_id FROM meter_records${where}
+  SELECT customer_id, event_id FROM meter_records FINAL${where}
   ORDER BY timestamp DESC, event_id ASC
-  LIMIT 1 BY event_id
   LIMIT {limit:UInt32} OFFSET {offset:UInt32}
 )
 ORDER BY timestamp DESC, event_id ASC
