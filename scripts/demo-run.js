@@ -77,6 +77,13 @@ async function post(url, body, key) {
   return json;
 }
 
+async function get(url, key) {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
 async function usage(base, meterId, start, end, key) {
   const q = new URLSearchParams({ customer_id: 'cus_acme', meter_id: meterId, start, end, window: 'minute' });
   const res = await fetch(`${base}/usage?${q}`, { headers: { authorization: `Bearer ${key}` } });
@@ -148,7 +155,12 @@ async function main() {
       status: 'cancelled',
       ends_at: end,
     });
-    const run = await post(`${app.url}/billing/run`, {}, adminKey);
+    // POST /billing/run answers within 2 s: 200 with the invoices, or 202 while the run goes on.
+    let run = await post(`${app.url}/billing/run`, {}, adminKey);
+    while (run.status === 'queued' || run.status === 'running') {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      run = await get(`${app.url}/billing/runs/${run.run_id}`, adminKey);
+    }
     if (run.invoices.length !== 1) throw new Error(`expected one invoice, billing issued ${run.invoices.length}`);
     const invoice = await readInvoice(run.invoices[0].id);
     console.log(`\nInvoice ${invoice.id} read back from the "${config.kafka.topicPrefix}invoices" topic (Avro via the schema registry):`);

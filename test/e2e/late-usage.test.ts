@@ -1,7 +1,7 @@
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { AvroCodec } from '@meterstream/common';
 import { type Invoice, type UsageEvent } from '@meterstream/domain';
-import { eventually, getJson, postJson, startTestPipeline } from '../support/pipeline';
+import { eventually, getJson, postJson, startTestPipeline, runBilling } from '../support/pipeline';
 import { readTopic } from '../support/topic-reader';
 
 // Invariant 4: an event that arrives after its period was invoiced is never lost and never billed
@@ -55,7 +55,7 @@ describe('late usage', () => {
     await eventually(async () => ((await calls(anchor, boundary)) === '5' && (await calls(boundary, T)) === '3' ? true : undefined), 60000, 'usage 5 + 3');
 
     // Period 0 closes: 5 calls × 25.
-    const first = (await postJson(`${app.url}/billing/run`, {}, app.adminKey)).body.invoices as Invoice[];
+    const first = (await runBilling(app.url, app.adminKey)).body.invoices as Invoice[];
     expect(first).toHaveLength(1);
     expect(first[0].period_end).toBe(new Date(boundary).toISOString());
     expect(first[0].total).toBe('125');
@@ -79,12 +79,12 @@ describe('late usage', () => {
     await eventually(async () => ((await calls(anchor, boundary)) === '7' ? true : undefined), 60000, 'late usage visible');
 
     // Nothing is due yet: the late usage waits for the next invoice.
-    expect((await postJson(`${app.url}/billing/run`, {}, app.adminKey)).body.invoices).toEqual([]);
+    expect((await runBilling(app.url, app.adminKey)).body.invoices).toEqual([]);
 
     // The subscription is cancelled at T: the final period [boundary, T) closes with 3 calls and one
     // adjustment line of 2 calls for period 0.
     await app.catalog.put('subscriptions', 'sub_late', { ...app.catalog.store.get('subscriptions', 'sub_late')!, status: 'cancelled', ends_at: new Date(T).toISOString() });
-    const second = (await postJson(`${app.url}/billing/run`, {}, app.adminKey)).body.invoices as Invoice[];
+    const second = (await runBilling(app.url, app.adminKey)).body.invoices as Invoice[];
     expect(second).toHaveLength(1);
     const lines = second[0].lines;
     expect(lines.find((l) => l.type === 'meter')).toMatchObject({ meter_id: 'mtr_api_calls', units_consumed: '3', amount: '75' });
@@ -99,7 +99,7 @@ describe('late usage', () => {
       }),
     ]);
     expect(second[0].total).toBe('125');
-    expect((await postJson(`${app.url}/billing/run`, {}, app.adminKey)).body.invoices).toEqual([]);
+    expect((await runBilling(app.url, app.adminKey)).body.invoices).toEqual([]);
 
     // On the topic: exactly these two invoices, the first unchanged; the late calls appear only once.
     const onTopic = (await readTopic<Invoice>(app.config.kafka.brokers, app.config.registryUrl, `${prefix}invoices`, 2)).map((r) => r.value);

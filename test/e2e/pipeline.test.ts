@@ -1,5 +1,5 @@
 import type { Invoice } from '@meterstream/domain';
-import { eventually, getJson, postJson, startTestPipeline } from '../support/pipeline';
+import { eventually, getJson, postJson, startTestPipeline, runBilling } from '../support/pipeline';
 import { readTopic } from '../support/topic-reader';
 
 // The whole path through real Kafka, the schema registry and ClickHouse: HTTP ingest → events →
@@ -58,7 +58,7 @@ describe('pipeline end to end', () => {
       status: 'cancelled',
       ends_at: end,
     });
-    const run = await postJson(`${app.url}/billing/run`, {}, app.adminKey);
+    const run = await runBilling(app.url, app.adminKey);
     expect(run.status).toBe(200);
     expect(run.body.invoices).toHaveLength(1);
     const closed = { body: run.body.invoices[0] };
@@ -79,7 +79,7 @@ describe('pipeline end to end', () => {
     expect(invoice.total).toBe('3131');
 
     // A second run issues nothing more: one invoice per subscription and period.
-    const again = await postJson(`${app.url}/billing/run`, {}, app.adminKey);
+    const again = await runBilling(app.url, app.adminKey);
     expect(again.body.invoices).toEqual([]);
   });
 });

@@ -25,6 +25,7 @@ const EXPECTED_SCOPES: Record<string, ApiKeyScope | 'public'> = {
   'POST /meters/:id/unarchive': 'admin',
   'POST /billing/close': 'admin',
   'POST /billing/run': 'admin',
+  'GET /billing/runs/:run_id': 'admin',
   'POST /api-keys': 'admin',
   'GET /api-keys': 'admin',
   'DELETE /api-keys/:id': 'admin',

@@ -42,8 +42,10 @@ describe('events API (dodopayments SDK)', () => {
     expect(await ids({ event_name: 'llm_completion' })).toEqual(['ev-b1', 'ev-a3']);
     expect(await ids({ customer_id: 'cus_b', event_name: 'llm_completion' })).toEqual(['ev-b1']);
     expect(await ids({ start: at(45000), end: at(15000) })).toEqual(['ev-b1', 'ev-a3', 'ev-a2']);
-    // meter_id applies the meter's event name (and filter): mtr_tokens sums llm_completion tokens
+    // meter_id lists the events the meter counted: mtr_tokens sums llm_completion tokens
+    await eventually(async () => ((await ids({ meter_id: 'mtr_tokens' })).length === 2 ? true : undefined), 60000, 'the events mtr_tokens counted');
     expect(await ids({ meter_id: 'mtr_tokens' })).toEqual(['ev-b1', 'ev-a3']);
+    expect(await ids({ meter_id: 'mtr_tokens', customer_id: 'cus_a' })).toEqual(['ev-a3']);
     // page_size / page_number: pages of 2, the SDK walks all of them
     const page2 = await client.usageEvents.list({ page_size: 2, page_number: 1 });
     expect(page2.items.map((e) => e.event_id)).toEqual(['ev-b1', 'ev-a3']);
@@ -55,7 +57,10 @@ describe('events API (dodopayments SDK)', () => {
     await expect(client.usageEvents.retrieve('ev-missing')).rejects.toMatchObject({ status: 404 });
   });
 
-  it('applies a meter filter to the listing exactly as the router applies it', async () => {
+  // A meter lists what it counted: the events routed to it since it was created, which its filter
+  // passed (the router's own decision, stored per event in meter_records). Events stored before the
+  // meter existed were never counted by it and are not listed (ev-b1 matches the filter but predates it).
+  it('lists the events a filtered meter counted, exactly as the router routed them', async () => {
     const create = await postJson(`${app.url}/meters`, {
       name: 'EU tokens',
       event_name: 'llm_completion',
@@ -64,7 +69,16 @@ describe('events API (dodopayments SDK)', () => {
       filter: { conjunction: 'and', clauses: [{ key: 'region', operator: 'equals', value: 'eu' }] },
     }, (app as { adminKey?: string }).adminKey);
     expect(create.status).toBe(200);
-    expect(await ids({ meter_id: create.body.id })).toEqual(['ev-b1']);
+    const later: DodoPayments.EventInput[] = [
+      { event_id: 'ev-d1', customer_id: 'cus_d', event_name: 'llm_completion', timestamp: at(5000), metadata: { tokens: 3, region: 'eu' } },
+      { event_id: 'ev-d2', customer_id: 'cus_d', event_name: 'llm_completion', timestamp: at(4000), metadata: { tokens: 4, region: 'us' } },
+      { event_id: 'ev-d3', customer_id: 'cus_d', event_name: 'upload', timestamp: at(3000), metadata: { region: 'eu' } },
+      { event_id: 'ev-d4', customer_id: 'cus_e', event_name: 'llm_completion', timestamp: at(2000), metadata: { tokens: '1.5', region: 'eu' } },
+    ];
+    expect((await client.usageEvents.ingest({ events: later })).ingested_count).toBe(4);
+    await eventually(async () => ((await ids({ meter_id: create.body.id })).length === 2 ? true : undefined), 60000, 'the events the new meter counted');
+    expect(await ids({ meter_id: create.body.id })).toEqual(['ev-d4', 'ev-d1']);
+    expect(await ids({ meter_id: create.body.id, customer_id: 'cus_d' })).toEqual(['ev-d1']);
     const wrongName = await client.usageEvents.list({ meter_id: create.body.id, event_name: 'upload' }).catch((e) => e);
     expect(wrongName.status).toBe(422);
   });

@@ -4,6 +4,7 @@ import {
   InvoiceReader,
   UsageReader,
   eventsProgressQuery,
+  listQuery,
   openWarehouse,
   sinkProgressQuery,
   usageProgressQuery,
@@ -131,13 +132,37 @@ describe(`readers (${process.env.CLICKHOUSE_URL ? 'server' : 'embedded'})`, () =
       expect(await reader.page({ eventName: name, customerId: 'cus_nobody' }, 10, 0)).toEqual([]);
     });
 
-    it('pages only the events a predicate keeps, scanning in chunks up to its limit', async () => {
-      const isGet = (row: { metadata: string }) => (JSON.parse(row.metadata) as { method: string }).method === 'GET';
-      const chunked = new EventReader(warehouse, 100, 2);
-      expect(ids(await chunked.matchingPage({ eventName: name }, isGet, 10, 0))).toEqual(['6', '5', '3', '1']);
-      expect(ids(await chunked.matchingPage({ eventName: name }, isGet, 2, 1))).toEqual(['5', '3']);
-      // Four rows (6 to 3) scanned at most: the GET event 1 lies beyond.
-      expect(ids(await new EventReader(warehouse, 4, 2).matchingPage({ eventName: name }, isGet, 10, 0))).toEqual(['6', '5', '3']);
+    it("pages the events a meter counted (its meter_records), newest first, once each, within the scope", async () => {
+      const meterId = `mtr_${tag}`;
+      const record = (n: number, at: string, offset: number) => ({
+        meter_id: meterId,
+        customer_id: customer,
+        timestamp: at,
+        event_id: `${tag}_${n}`,
+        value: '1',
+        unique_key: null,
+        source_topic: `meter.${tag}`,
+        source_partition: 0,
+        source_offset: offset,
+      });
+      // The meter counted the GET events 1, 3, 5 and 6 (5 twice: a replayed flush before a merge).
+      await warehouse.insert('meter_records', [record(1, '2026-01-01 00:00:01.000', 1), record(3, '2026-01-01 00:00:03.000', 2), record(5, '2026-01-01 00:00:05.000', 3)]);
+      await warehouse.insert('meter_records', [record(5, '2026-01-01 00:00:05.000', 3), record(6, '2026-01-01 00:00:06.000', 4)]);
+      const reader = new EventReader(warehouse);
+      expect(ids(await reader.meterPage(meterId, {}, 10, 0))).toEqual(['6', '5', '3', '1']);
+      expect(ids(await reader.meterPage(meterId, { customerId: customer }, 2, 1))).toEqual(['5', '3']);
+      expect(ids(await reader.meterPage(meterId, { start: Date.UTC(2026, 0, 1, 0, 0, 3), end: Date.UTC(2026, 0, 1, 0, 0, 6) }, 10, 0))).toEqual(['5', '3']);
+      expect(await reader.meterPage(meterId, { customerId: 'cus_nobody' }, 10, 0)).toEqual([]);
+      expect(await reader.meterPage(`${meterId}_other`, {}, 10, 0)).toEqual([]);
+      const [row] = await reader.meterPage(meterId, {}, 1, 0);
+      expect(row).toMatchObject({ event_id: `${tag}_6`, customer_id: customer, event_name: name, metadata: '{"method":"GET"}' });
+    });
+
+    it('stops a listing query at its time limit with a retryable 503 QUERY_TIMEOUT', async () => {
+      const slow = { query: 'SELECT count() FROM numbers_mt(100000000000) WHERE sipHash64(number) % 7 = 3 SETTINGS max_execution_time = 1', params: {} };
+      const started = Date.now();
+      await expect(listQuery(warehouse, slow)).rejects.toMatchObject({ code: 'QUERY_TIMEOUT', status: 503, retryable: true });
+      expect(Date.now() - started).toBeLessThan(5000);
     });
 
     it('reads one event by id, and tells which (customer, id) pairs it holds', async () => {

@@ -4,10 +4,10 @@ import path from 'node:path';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 
-export type ServiceName = 'gateway' | 'meter-router' | 'aggregator' | 'billing';
+export type ServiceName = 'gateway' | 'meter-router' | 'aggregator' | 'billing' | 'standalone';
 
 /**
- * One service running as its own process (distributed mode: `node services/<name>/dist/main.js`), so
+ * One service running as its own process (`node services/<name>/dist/main.js`; `standalone`: all four), so
  * that a test can kill it the hard way. Output of every incarnation is appended to one log file.
  */
 export class ChildService {

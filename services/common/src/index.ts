@@ -31,3 +31,4 @@ export * from './kafka/topic-reader';
 export * from './names';
 export * from './queries/billing-queries';
 export * from './invoice-id';
+export * from './readers/list-query';

@@ -39,6 +39,10 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, retryable: true },
   EVENT_BUS_UNAVAILABLE: { status: 503, retryable: true },
   WAREHOUSE_UNAVAILABLE: { status: 503, retryable: true },
+  /** A listing query ran past its time limit (LIST_QUERY_TIME_LIMIT_SECONDS); narrow the filters or retry. */
+  QUERY_TIMEOUT: { status: 503, retryable: true },
+  /** A service the route needs is still starting (e.g. billing right after a restart). */
+  SERVICE_STARTING: { status: 503, retryable: true },
   INTERNAL: { status: 500, retryable: true },
 } as const;
 

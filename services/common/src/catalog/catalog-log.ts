@@ -44,8 +44,7 @@ export class CatalogLog {
 
   /** Reads every catalog topic to its current end, then keeps following. */
   async start(): Promise<void> {
-    for (const kind of CATALOG_KINDS) await this.codec.register(this.topics.catalog(kind), 'catalog-entry');
-    await this.admin.connect();
+    await Promise.all([...CATALOG_KINDS.map((kind) => this.codec.register(this.topics.catalog(kind), 'catalog-entry')), this.admin.connect()]);
     await this.consumer.start(CATALOG_KINDS.map((kind) => this.topics.catalog(kind)), {
       eachBatch: async ({ batch }) => {
         for (const message of batch.messages) {

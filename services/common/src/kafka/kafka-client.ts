@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type LogEntry, type Admin, type ITopicConfig } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { MeterstreamConfig } from '../config';
+import { kafkajsLogLevel } from './kafkajs-log-level';
 import { ignoreKafkajsNegativeTimeoutWarning } from './kafkajs-timeout-warning';
 
 export type { Kafka, Admin };
@@ -16,7 +17,7 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-/** One kafkajs client per service, logging through pino. */
+/** One kafkajs client per service, logging through pino (expected, retried conditions at debug: kafkajs-log-level.ts). */
 export function createKafka(config: MeterstreamConfig, logger: Logger, clientSuffix: string): Kafka {
   const kafkaLogger = logger.child({ component: 'kafkajs' });
   return new Kafka({
@@ -28,7 +29,7 @@ export function createKafka(config: MeterstreamConfig, logger: Logger, clientSuf
       () =>
       ({ level, log }: LogEntry) => {
         const { message, ...extra } = log;
-        kafkaLogger[LEVELS[level] ?? 'info'](extra, message);
+        kafkaLogger[kafkajsLogLevel(LEVELS[level] ?? 'info', message, extra)](extra, message);
       },
   });
 }

@@ -1,6 +1,6 @@
 import type { EventRef } from '@meterstream/domain';
 import type { BuiltQuery } from './usage-queries';
-import { optionalTime, whereGiven } from './optional-filters';
+import { LIST_QUERY_SETTINGS, optionalTime, whereGiven } from './optional-filters';
 
 export interface EventScope {
   customerId?: string;
@@ -40,7 +40,41 @@ export function eventsPageQuery(scope: EventScope, limit: number, offset: number
     query: `SELECT ${COLUMNS} FROM events${where}
 ORDER BY timestamp DESC, event_id ASC, customer_id ASC
 LIMIT 1 BY customer_id, event_id
-LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+LIMIT {limit:UInt32} OFFSET {offset:UInt32}
+${LIST_QUERY_SETTINGS}`,
+    params,
+  };
+}
+
+/**
+ * A page of the events meter `meterId` counted, newest first: the page's (customer, event) pairs come
+ * from meter_records (one row per counted event, ordered by meter first, so only the meter's rows are
+ * read; FINAL keeps one row per counted event, and lets ClickHouse keep only the top rows while it
+ * sorts), then their rows from `events` by its primary key (customer_id, event_id), repeats dropped
+ * (LIMIT 1 BY), so a page holds each event once. The scope's event name is the meter's
+ * and is not applied again.
+ */
+export function meterEventsPageQuery(meterId: string, scope: EventScope, limit: number, offset: number): BuiltQuery {
+  const params: BuiltQuery['params'] = { meter_id: meterId, limit, offset };
+  const where = whereGiven(
+    [
+      { sql: 'meter_id = {meter_id:String}', param: 'meter_id', value: meterId },
+      { sql: 'customer_id = {customer_id:String}', param: 'customer_id', value: scope.customerId },
+      { sql: "timestamp >= {start:DateTime64(3, 'UTC')}", param: 'start', value: optionalTime(scope.start) },
+      { sql: "timestamp < {end:DateTime64(3, 'UTC')}", param: 'end', value: optionalTime(scope.end) },
+    ],
+    params,
+  );
+  return {
+    query: `SELECT ${COLUMNS} FROM events
+WHERE (customer_id, event_id) IN (
+  SELECT customer_id, event_id FROM meter_records FINAL${where}
+  ORDER BY timestamp DESC, event_id ASC, customer_id ASC
+  LIMIT {limit:UInt32} OFFSET {offset:UInt32}
+)
+ORDER BY timestamp DESC, event_id ASC, customer_id ASC
+LIMIT 1 BY customer_id, event_id
+${LIST_QUERY_SETTINGS}`,
     params,
   };
 }

@@ -15,7 +15,8 @@ describe('invoice queries', () => {
     );
     expect(query).toBe(`SELECT body FROM invoices FINAL WHERE customer_id = {customer_id:String} AND subscription_id = {subscription_id:String} AND status = {status:String} AND period_start >= {period_start:DateTime64(3, 'UTC')} AND period_end <= {period_end:DateTime64(3, 'UTC')}
 ORDER BY period_start DESC, subscription_id ASC, id ASC
-LIMIT {limit:UInt32} OFFSET {offset:UInt32}`);
+LIMIT {limit:UInt32} OFFSET {offset:UInt32}
+SETTINGS max_execution_time = 5`);
     expect(params).toEqual({
       customer_id: "cus_'; DROP TABLE invoices; --",
       subscription_id: 'sub_1',

@@ -1,5 +1,5 @@
 import type { BuiltQuery } from './usage-queries';
-import { optionalTime, whereGiven } from './optional-filters';
+import { LIST_QUERY_SETTINGS, optionalTime, whereGiven } from './optional-filters';
 
 export interface InvoiceScope {
   customerId?: string;
@@ -30,7 +30,8 @@ export function invoicesPageQuery(scope: InvoiceScope, limit: number, offset: nu
   return {
     query: `SELECT body FROM invoices FINAL${where}
 ORDER BY period_start DESC, subscription_id ASC, id ASC
-LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+LIMIT {limit:UInt32} OFFSET {offset:UInt32}
+${LIST_QUERY_SETTINGS}`,
     params,
   };
 }

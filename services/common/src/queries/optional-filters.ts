@@ -20,3 +20,12 @@ export function whereGiven(filters: readonly OptionalFilter[], params: QueryPara
 export function optionalTime(ms: number | undefined): string | undefined {
   return ms === undefined ? undefined : toClickHouseTime(ms);
 }
+
+/**
+ * The longest one listing query may run (ClickHouse `max_execution_time`, in seconds): past it ClickHouse
+ * stops the query with TIMEOUT_EXCEEDED and the route answers a retryable 503 QUERY_TIMEOUT.
+ */
+export const LIST_QUERY_TIME_LIMIT_SECONDS = 5;
+
+/** The SETTINGS clause every listing query ends with (a constant of ours, not a request value). */
+export const LIST_QUERY_SETTINGS = `SETTINGS max_execution_time = ${LIST_QUERY_TIME_LIMIT_SECONDS}`;

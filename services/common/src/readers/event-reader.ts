@@ -1,42 +1,24 @@
 import { eventKey, type EventRef } from '@meterstream/domain';
 import type { Warehouse } from '../warehouse/warehouse';
-import { eventsByIdQuery, eventsPageQuery, knownEventsQuery, type EventRow, type EventScope } from '../queries/event-queries';
-
-/** Rows scanned at most to answer one page filtered by a predicate (a meter's filter). */
-export const MAX_FILTER_SCAN_ROWS = 200000;
-const SCAN_CHUNK = 5000;
+import { eventsByIdQuery, eventsPageQuery, knownEventsQuery, meterEventsPageQuery, type EventRow, type EventScope } from '../queries/event-queries';
+import { listQuery } from './list-query';
 
 /** Raw events from the ClickHouse events table (written by the aggregator's raw event sink). */
 export class EventReader {
-  constructor(
-    private readonly warehouse: Warehouse,
-    private readonly maxScanRows = MAX_FILTER_SCAN_ROWS,
-    private readonly scanChunk = SCAN_CHUNK,
-  ) {}
+  constructor(private readonly warehouse: Warehouse) {}
 
-  /** A page of events, newest first, one row per event (customer_id, event_id). */
+  /** A page of events, newest first, one row per event (customer_id, event_id); at most LIST_QUERY_TIME_LIMIT_SECONDS. */
   page(scope: EventScope, limit: number, offset: number): Promise<EventRow[]> {
-    const { query, params } = eventsPageQuery(scope, limit, offset);
-    return this.warehouse.query<EventRow>(query, params);
+    return listQuery<EventRow>(this.warehouse, eventsPageQuery(scope, limit, offset));
   }
 
   /**
-   * A page of the events that `keep` accepts, newest first. Rows are scanned in chunks, newest first,
-   * up to `maxScanRows`: a page may come back short when matches are rarer than that.
+   * A page of the events meter `meterId` counted (its meter_records), newest first: reads only the
+   * meter's records and the page's events, however many events are stored; at most
+   * LIST_QUERY_TIME_LIMIT_SECONDS.
    */
-  async matchingPage(scope: EventScope, keep: (row: EventRow) => boolean, limit: number, offset: number): Promise<EventRow[]> {
-    const items: EventRow[] = [];
-    let skipped = 0;
-    for (let scanned = 0; scanned < this.maxScanRows && items.length < limit; scanned += this.scanChunk) {
-      const rows = await this.page(scope, this.scanChunk, scanned);
-      for (const row of rows) {
-        if (!keep(row)) continue;
-        if (skipped < offset) skipped++;
-        else if (items.length < limit) items.push(row);
-      }
-      if (rows.length < this.scanChunk) break;
-    }
-    return items;
+  meterPage(meterId: string, scope: EventScope, limit: number, offset: number): Promise<EventRow[]> {
+    return listQuery<EventRow>(this.warehouse, meterEventsPageQuery(meterId, scope, limit, offset));
   }
 
   /**

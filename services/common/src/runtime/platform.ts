@@ -53,15 +53,18 @@ export async function connectPlatform(config: MeterstreamConfig, logger: Logger,
       topics.spec(topics.invoices),
       ...CATALOG_KINDS.map((kind) => topics.compactedSpec(topics.catalog(kind))),
     ]);
-    await codec.register(topics.events, 'usage-event');
-    await codec.register(topics.invoices, 'invoice');
-    await catalog.start();
-    catalogStarted = true;
+    // Side by side (a restarted process answers sooner): the schemas and the catalog's first read.
+    const results = await Promise.allSettled([catalog.start(), codec.register(topics.events, 'usage-event'), codec.register(topics.invoices, 'invoice')]);
+    catalogStarted = results[0].status === 'fulfilled';
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     if (config.catalogFile) {
       const written = await seedCatalog(catalog, loadCatalogFile(config.catalogFile, catalog.store), provisionMeter);
       if (written > 0) logger.info({ file: config.catalogFile, written }, 'catalog seeded');
     }
-    for (const meter of catalog.store.list('meters')) await provisionMeter(meter);
+    const meters = catalog.store.list('meters');
+    await ensureTopics(admin, meters.map((meter) => topics.spec(topics.meter(meter.id))));
+    await Promise.all(meters.map((meter) => codec.register(topics.meter(meter.id), 'meter-record')));
   } catch (err) {
     await stop();
     throw err;

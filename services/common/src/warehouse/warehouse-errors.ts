@@ -42,3 +42,11 @@ export function isDataError(err: unknown): boolean {
   const code = clickHouseErrorCode(err);
   return code !== undefined && DATA_ERROR_CODES.has(code);
 }
+
+/** ClickHouse's TIMEOUT_EXCEEDED: a query ran past its `max_execution_time`. */
+const TIMEOUT_EXCEEDED = 159;
+
+/** True when ClickHouse stopped a query at its time limit (LIST_QUERY_SETTINGS). */
+export function isQueryTimeout(err: unknown): boolean {
+  return clickHouseErrorCode(err) === TIMEOUT_EXCEEDED;
+}

@@ -115,7 +115,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       properties: {
         customer_id: str,
         event_name: str,
-        meter_id: { ...str, description: "The meter's events: its event name and filter" },
+        meter_id: { ...str, description: 'The events the meter counted (routed to it after it was created, passing its filter)' },
         start: dateTime('Events at or after this time'),
         end: dateTime('Events before this time'),
         ...page,
@@ -123,6 +123,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     },
     success: list('events'),
     warehouse: true,
+    errors: ['QUERY_TIMEOUT'],
   },
   'GET /events/:event_id': {
     summary: 'Retrieve an event; 409 AMBIGUOUS_EVENT_ID when several customers used the id (then pass customer_id)',
@@ -312,15 +313,23 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     },
     success: list('invoices'),
     warehouse: true,
+    errors: ['QUERY_TIMEOUT'],
   },
   'GET /invoices/:id': { summary: 'Retrieve an invoice', tag: 'Invoices', dodo: false, success: one('The invoice'), warehouse: true },
   'POST /billing/run': {
-    summary: 'Close the periods that are due now (the scheduler does this every BILLING_TICK_MS)',
+    summary: 'Close the periods that are due now (the scheduler does this every BILLING_TICK_MS); answers within 2 s',
     tag: 'Billing',
     dodo: false,
-    success: one('The invoices issued'),
+    success: one('200: the run completed, {run_id, status: completed, invoices}; 202: still running or queued, {run_id, status}; poll GET /billing/runs/{run_id}'),
     warehouse: true,
     kafka: true,
+    errors: ['SERVICE_STARTING'],
+  },
+  'GET /billing/runs/:run_id': {
+    summary: 'A billing run: queued, running, completed (with its invoices) or failed (with the error)',
+    tag: 'Billing',
+    dodo: false,
+    success: one('{run_id, status, invoices?, error?}'),
   },
   'POST /api-keys': {
     summary: 'Create an API key (the token is shown once)',

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { type EventReader, type EventRow, type EventScope } from '@meterstream/common';
-import { MeterstreamError, compileFilter, parseIsoTime, type CatalogView, type MetadataValue } from '@meterstream/domain';
+import { MeterstreamError, parseIsoTime, type CatalogView } from '@meterstream/domain';
 import { pageWindow, type PageQuery } from '../pagination';
 
 interface EventListQuery extends PageQuery {
@@ -41,13 +41,10 @@ export function registerEventQueryRoutes(app: FastifyInstance, events: EventRead
         { field: 'event_name', message: `meter ${meter.id} counts "${meter.event_name}"` },
       ]);
     }
-    scope.eventName = meter.event_name;
-    if (!meter.filter) return { items: (await events.page(scope, size, offset)).map(show) };
-    // The meter's filter runs here with the router's own engine, so the listing shows exactly the
-    // events the meter counts.
-    const matches = compileFilter(meter.filter);
-    const items = await events.matchingPage(scope, (row) => matches(toMetadata(JSON.parse(row.metadata))), size, offset);
-    return { items: items.map(show) };
+    // The events the meter counted (its meter_records, written as the aggregator counts them): what its
+    // usage and invoices are made of. Events stored before the meter existed were never routed to it
+    // and are not listed (docs/api.md).
+    return { items: (await events.meterPage(meter.id, scope, size, offset)).map(show) };
   });
 
   // An event is (customer_id, event_id). Dodo's route takes the id alone: it answers the event when one
@@ -65,11 +62,4 @@ export function registerEventQueryRoutes(app: FastifyInstance, events: EventRead
     }
     return show(rows[0]);
   });
-}
-
-/** Stored metadata (JSON) back to the form filters read: numbers become exact decimal text. */
-function toMetadata(json: Record<string, string | number | boolean>): Record<string, MetadataValue> {
-  const out: Record<string, MetadataValue> = {};
-  for (const [key, value] of Object.entries(json)) out[key] = typeof value === 'number' ? { decimal: String(value) } : value;
-  return out;
 }
