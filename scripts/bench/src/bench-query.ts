@@ -341,10 +341,11 @@ function render(r: QueryResults, manifest: Manifest, args: QueryArgs, started: D
     const s = r.kinds[kind];
     lines.push(`| ${label[kind]} | ${ms(s.p50)} ms | ${ms(s.p99)} ms | ${ms(s.max)} ms | ${ms(s.mean)} ms |`);
   }
-  const worstP99 = Math.max(...Object.values(r.kinds).map((s) => s.p99));
+  // The target is for the queries GET /usage runs (periods cut inside windows), not the baseline.
+  const worstP99 = Math.max(r.kinds.total.p99, r.kinds.windows.p99, r.kinds.pair.p99);
   lines.push(
     '',
-    `Target p99 < 50 ms: ${worstP99 < 50 ? '**met**' : '**not met**'} (worst p99 ${ms(worstP99)} ms). Opening the directory and applying the migrations took ` +
+    `Target p99 < 50 ms for the GET /usage queries: ${worstP99 < 50 ? '**met**' : '**not met**'} (worst p99 ${ms(worstP99)} ms; the baseline's ${ms(r.kinds.baseline.p99)} ms). Opening the directory and applying the migrations took ` +
       `${fmt(r.openMs, 0)} ms; the first query after it (cold) ${ms(r.cold)} ms, not included above. Every pair's answer was checked ` +
       '(count and sum: total = sum of the windows; count: total = records). The pair takes about the sum of its two queries, not the',
     'larger: chdb runs the parameterized queries of a process one at a time (`queryBindAsync` is chained process-wide in',
