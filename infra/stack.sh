@@ -83,6 +83,7 @@ start_kafka() {
     cluster_id="$(java -cp "$cp" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)"
     java -cp "$cp" -Dlog4j.configuration="file:$KAFKA_HOME/log4j.properties" \
       kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_HOME/server.properties" >/dev/null
+    touch "$KAFKA_HOME/.formatted-with-content-ids"
   fi
   log "starting kafka on 127.0.0.1:$KAFKA_PORT"
   nohup java -Xms256m -Xmx"${KAFKA_HEAP:-1g}" -XX:+UseG1GC -Djava.awt.headless=true \
@@ -95,15 +96,39 @@ start_kafka() {
 
 kafka_ready() { port_open "$KAFKA_PORT" && grep -q "Kafka Server started\|\[KafkaRaftServer nodeId=1\] Kafka Server started" "$KAFKA_HOME/logs/server.log" 2>/dev/null; }
 
+# The schema id in the wire format is Apicurio's content id, as on the compose and testcontainers stacks
+# (Apicurio's default, the Confluent-compatible meaning, and what Apicurio's 3.x SerDe reads by default;
+# docs/kafka.md). Stacks whose Kafka data was written before (when this script turned on the legacy id
+# mode, global ids) keep global ids, or their records would name other schemas; the choice is written
+# once to $STACK_DIR/registry-id-mode. Reset such a stack with `down` and removing $STACK_DIR.
+registry_id_mode() {
+  local file="$STACK_DIR/registry-id-mode"
+  if [[ ! -f "$file" ]]; then
+    mkdir -p "$STACK_DIR"
+    if [[ -f "$KAFKA_HOME/data/meta.properties" && ! -f "$KAFKA_HOME/.formatted-with-content-ids" ]]; then
+      echo globalId > "$file"
+      log "existing Kafka data under $KAFKA_HOME was written with global schema ids: keeping them (docs/kafka.md)"
+    else
+      echo contentId > "$file"
+    fi
+  fi
+  cat "$file"
+}
+
 start_registry() {
   if pid_alive "$REGISTRY_HOME/registry.pid" && registry_ready; then log "registry already running on 127.0.0.1:$REGISTRY_PORT"; return; fi
   if port_open "$REGISTRY_PORT"; then log "port $REGISTRY_PORT is taken by another process; set REGISTRY_PORT"; exit 1; fi
   fetch_registry
-  log "starting apicurio registry on 127.0.0.1:$REGISTRY_PORT"
+  local legacy=false
+  [[ "$(registry_id_mode)" == globalId ]] && legacy=true
+  log "starting apicurio registry on 127.0.0.1:$REGISTRY_PORT (schema ids: $(registry_id_mode))"
   # exec: the background job is java itself, so the pid file names the process to stop.
+  # use-canonical-hash: a schema registered again in another layout (a serializer's compact form) is the
+  # version it equals, not a new one.
   (cd "$REGISTRY_HOME" && exec nohup java -Xms128m -Xmx"${REGISTRY_HEAP:-512m}" \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
-    -Dquarkus.log.level=WARN -Dapicurio.ccompat.legacy-id-mode.enabled=true \
+    -Dquarkus.log.level=WARN -Dapicurio.ccompat.legacy-id-mode.enabled="$legacy" \
+    -Dapicurio.ccompat.use-canonical-hash=true \
     -jar "$REGISTRY_JAR" > "$REGISTRY_HOME/registry.log" 2>&1) &
   echo $! > "$REGISTRY_HOME/registry.pid"
   wait_for "registry" 120 registry_ready

@@ -241,8 +241,10 @@ describe('events dead-letter queue', () => {
       (r) => text(r.headers, DLQ_HEADERS.partition) === String(sent.partition) && sentOffsets.includes(text(r.headers, DLQ_HEADERS.offset) ?? ''),
     );
     expect(fresh.map((r) => text(r.headers, DLQ_HEADERS.offset))).toEqual(sentOffsets.slice(0, 3));
-    expect(fresh.map((r) => text(r.headers, DLQ_HEADERS.code))).toEqual(outOfRange.map(() => 'METER_VALUE_OUT_OF_RANGE'));
-    for (const record of fresh) expect(text(record.headers, DLQ_HEADERS.reason)).toMatch(/mtr_tokens.*outside the range/);
+    // Text a meter reads out of range: that meter's DLQ record. A DecimalNumber out of range: the event
+    // as a whole (INVALID_EVENT), as the gateway refuses such a JSON number whatever meter reads it.
+    expect(fresh.map((r) => text(r.headers, DLQ_HEADERS.code))).toEqual(['METER_VALUE_OUT_OF_RANGE', 'INVALID_EVENT', 'METER_VALUE_OUT_OF_RANGE']);
+    for (const record of fresh) expect(text(record.headers, DLQ_HEADERS.reason)).toMatch(/(mtr_tokens|metadata\.tokens).*outside the range/);
     const ids = await Promise.all(fresh.map(async (r) => ((await registry.decode(r.value)) as UsageEvent).event_id));
     expect(ids).toEqual(outOfRange.map(([id]) => id));
   });

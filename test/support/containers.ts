@@ -24,6 +24,8 @@ export async function startContainers(): Promise<{ brokers: string; registryUrl:
     .start();
   const registry = await new GenericContainer('apicurio/apicurio-registry:3.0.9')
     .withNetwork(network)
+    // As infra/stack.sh and docker-compose.yml (docs/kafka.md, "The schema id").
+    .withEnvironment({ APICURIO_CCOMPAT_LEGACY_ID_MODE_ENABLED: 'false', APICURIO_CCOMPAT_USE_CANONICAL_HASH: 'true' })
     .withExposedPorts(8080)
     .withWaitStrategy(Wait.forHttp('/apis/ccompat/v7/subjects', 8080))
     .start();

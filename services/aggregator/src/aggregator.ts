@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import {
   DlqProducer,
+  EventReader,
   Metrics,
   eventsProgressQuery,
   pipelineNames,
@@ -49,6 +50,7 @@ export class Aggregator implements HealthCheck {
     const windowMs = config.aggregator.windowSeconds * 1000;
     const names = pipelineNames(config.kafka.topicPrefix);
     this.dlq = new DlqProducer(kafka, topics.eventsDlq);
+    const storedEvents = new EventReader(warehouse);
     const common = {
       kafka,
       warehouse,
@@ -75,7 +77,7 @@ export class Aggregator implements HealthCheck {
       groupId: names.rawEventSinkGroup,
       topics: [topics.events],
       progressQuery: eventsProgressQuery,
-      newBuffer: () => new RawEventBuffer(codec),
+      newBuffer: () => new RawEventBuffer(codec, (events) => storedEvents.knownEvents(events)),
     });
     this.unsubscribe = catalog.onChange('meters', () => {
       this.usage.updateTopics(meterTopics()).catch((err) => logger.error({ err }, 'could not follow the new meter topics'));

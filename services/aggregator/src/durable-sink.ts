@@ -29,9 +29,11 @@ export interface SinkBuffer {
    * The buffered records as inserts, in the order they must land, each row stamped with its source
    * position. The last insert's rows carry the progress (the sink's progressQuery reads the resume
    * position back from them); inserts before it must be idempotent (a ReplacingMergeTree keyed by the
-   * record), since a crash between two inserts makes them land again.
+   * record), since a crash between two inserts makes them land again. May read ClickHouse (a promise):
+   * it is called once per flush, after the partition's earlier flushes landed, and its rows are kept
+   * for the flush's retries; a failure leaves the buffer as it was.
    */
-  rows(source: { topic: string; partition: number; endOffset: string }): InsertBatch[];
+  rows(source: { topic: string; partition: number; endOffset: string }): InsertBatch[] | Promise<InsertBatch[]>;
 }
 
 export interface DurableSinkOptions {
@@ -338,8 +340,11 @@ export class DurableSink {
     for (;;) {
       if (state.pending.length === 0) {
         if (state.end === state.next) return;
-        state.pending.push(await this.pendingFlush(state, state.next, state.end, state.messages.splice(0), state.buffer));
+        // The buffer and its messages leave the state only once its rows are known (rows() may fail).
+        const flush = await this.pendingFlush(state, state.next, state.end, state.messages, state.buffer);
+        state.messages = [];
         state.buffer = this.options.newBuffer(state.topic, state.partition);
+        state.pending.push(flush);
       }
       const head = state.pending[0];
       const { metrics, name: sink } = this.options;
@@ -377,7 +382,7 @@ export class DurableSink {
       from,
       end,
       messages,
-      batches: buffer.rows({ topic: state.topic, partition: state.partition, endOffset }),
+      batches: await buffer.rows({ topic: state.topic, partition: state.partition, endOffset }),
       token: `${this.options.name}:${state.topic}:${state.partition}:${from}-${endOffset}`,
     };
   }

@@ -1,15 +1,32 @@
 import type { KafkaMessage } from 'kafkajs';
 import { type AvroCodec } from '@meterstream/common';
-import { invalidEvent, metadataToJson, toClickHouseTime, unstorableEvent, type UsageEvent } from '@meterstream/domain';
+import { eventKey, invalidEvent, metadataToJson, toClickHouseTime, unstorableEvent, withIngestedAt, type EventRef, type UsageEvent } from '@meterstream/domain';
 import type { AddResult, InsertBatch, SinkBuffer } from './durable-sink';
 
 export const EVENTS_TABLE = 'events';
 
-/** Buffers raw events of one `events` partition as rows of the ClickHouse events table. */
-export class RawEventBuffer implements SinkBuffer {
-  private readonly pending: { event: UsageEvent; offset: string }[] = [];
+/** Which of these events the events table holds already, as eventKey texts (EventReader.knownEvents). */
+export type StoredEvents = (events: readonly EventRef[]) => Promise<Set<string>>;
 
-  constructor(private readonly codec: AvroCodec) {}
+/**
+ * Buffers raw events of one `events` partition as rows of the ClickHouse events table.
+ *
+ * The row stored for an event is the copy that was counted: the router counts the first copy of a
+ * (customer_id, event_id) in its partition's offset order and drops later ones, whoever sent them. This
+ * buffer reads the same partition in the same order and inserts only first copies: a repeat inside the
+ * buffer is dropped, and rows() leaves out the events the table holds already (one query per flush).
+ * Flushes of a partition run one after the other, so the query sees every earlier flush's rows. The
+ * rows are computed once per flush and kept for its retries, so a retried insert (same deduplication
+ * token) carries the same rows. docs/exactly-once.md.
+ */
+export class RawEventBuffer implements SinkBuffer {
+  private readonly pending: { event: UsageEvent & { ingested_at: number }; offset: string }[] = [];
+  private readonly keys = new Set<string>();
+
+  constructor(
+    private readonly codec: AvroCodec,
+    private readonly stored: StoredEvents,
+  ) {}
 
   get size(): number {
     return this.pending.length;
@@ -23,24 +40,32 @@ export class RawEventBuffer implements SinkBuffer {
     if (!decoded.ok) return { kind: 'skipped', reason: 'undecodable (the router dead-letters it)' };
     const invalid = invalidEvent(decoded.value);
     if (invalid !== undefined) return { kind: 'skipped', reason: `${invalid} (the router dead-letters it)` };
-    const unstorable = unstorableEvent(decoded.value);
+    // A direct producer may leave ingested_at out: the Kafka record's timestamp stands in for it.
+    const event = withIngestedAt(decoded.value, Number(message.timestamp));
+    const unstorable = unstorableEvent(event);
     if (unstorable !== undefined) return { kind: 'dead-letter', code: 'UNSTORABLE_RECORD', reason: unstorable };
-    this.pending.push({ event: decoded.value, offset: message.offset });
+    const key = eventKey(event);
+    if (this.keys.has(key)) return { kind: 'skipped', reason: 'a repeat of an event earlier in this partition (the first copy is the one counted)' };
+    this.keys.add(key);
+    this.pending.push({ event, offset: message.offset });
     return { kind: 'buffered' };
   }
 
-  rows(source: { topic: string; partition: number }): InsertBatch[] {
-    const rows = this.pending.splice(0).map(({ event, offset }) => ({
-      event_id: event.event_id,
-      customer_id: event.customer_id,
-      event_name: event.event_name,
-      timestamp: toClickHouseTime(event.timestamp),
-      metadata: JSON.stringify(metadataToJson(event.metadata)),
-      ingested_at: toClickHouseTime(event.ingested_at),
-      source_topic: source.topic,
-      source_partition: source.partition,
-      source_offset: offset,
-    }));
+  async rows(source: { topic: string; partition: number }): Promise<InsertBatch[]> {
+    const known = await this.stored(this.pending.map(({ event }) => event));
+    const rows = this.pending
+      .filter(({ event }) => !known.has(eventKey(event)))
+      .map(({ event, offset }) => ({
+        event_id: event.event_id,
+        customer_id: event.customer_id,
+        event_name: event.event_name,
+        timestamp: toClickHouseTime(event.timestamp),
+        metadata: JSON.stringify(metadataToJson(event.metadata)),
+        ingested_at: toClickHouseTime(event.ingested_at),
+        source_topic: source.topic,
+        source_partition: source.partition,
+        source_offset: offset,
+      }));
     return [{ table: EVENTS_TABLE, rows }];
   }
 }

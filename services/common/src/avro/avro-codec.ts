@@ -12,6 +12,32 @@ export function readSchema(name: SchemaName): string {
 }
 
 /**
+ * Avro `long` as a bigint, every 64-bit value exact (avsc's own long refuses values beyond 2^53 on
+ * reading). Used for the plain "long" of the event metadata union (an exact integer from a direct
+ * producer); timestamps (long with a logical type) stay numbers.
+ */
+export const EXACT_LONG = avro.types.LongType.__with({
+  fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
+  toBuffer: (n: bigint) => {
+    const buf = Buffer.alloc(8);
+    buf.writeBigInt64LE(n);
+    return buf;
+  },
+  fromJSON: (value: unknown) => BigInt(value as string | number | bigint),
+  toJSON: (n: bigint) => n.toString(),
+  isValid: (n: unknown) => typeof n === 'bigint' && n >= -(2n ** 63n) && n < 2n ** 63n,
+  compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
+});
+
+/** The avsc type our services read a schema with: unions unwrapped, a plain "long" as EXACT_LONG. */
+export function readerType(name: SchemaName): avro.Type {
+  return avro.Type.forSchema(JSON.parse(readSchema(name)), {
+    wrapUnions: false,
+    typeHook: (schema) => (schema === 'long' ? EXACT_LONG : undefined),
+  });
+}
+
+/**
  * Avro in the Confluent wire format (magic byte, 4-byte schema id, Avro body). Schemas from schemas/
  * are registered under the topic's value subject ("<topic>-value") with BACKWARD compatibility.
  */
@@ -70,7 +96,7 @@ export class AvroCodec {
         const writer = (await this.registry.getSchema(writerId)) as unknown as avro.Type;
         let reader = this.readers.get(schema);
         if (!reader) {
-          reader = avro.Type.forSchema(JSON.parse(readSchema(schema)), { wrapUnions: false });
+          reader = readerType(schema);
           this.readers.set(schema, reader);
         }
         decoder = { reader, resolver: reader.createResolver(writer) };

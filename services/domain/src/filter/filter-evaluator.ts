@@ -36,11 +36,12 @@ type ValueTest = (actual: MetadataValue) => boolean;
 
 /**
  * The exact number a value stands for, or undefined when it is not numeric. Same rule as the record
- * extractor (toDecimal): numbers, {decimal} and numeric text, surrounding whitespace and exponents
+ * extractor (toDecimal): numbers, exact integers (bigint), {decimal} and numeric text, surrounding whitespace and exponents
  * allowed; booleans and values beyond Decimal's range are not numeric.
  */
 export function numericValue(value: FilterValue): Decimal | undefined {
   if (typeof value === 'boolean') return undefined;
+  if (typeof value === 'bigint') return new Decimal(value.toString());
   const number = toDecimal(typeof value === 'object' && isDecimalNumber(value) ? value.decimal : value);
   return number !== undefined && number.isFinite() ? number : undefined;
 }

@@ -1,9 +1,15 @@
+import { readDecimal } from '../decimal-text';
+
 /** A number carried as exact decimal text (JSON numbers are converted at the edge). */
 export interface DecimalNumber {
   decimal: string;
 }
 
-export type MetadataValue = string | boolean | DecimalNumber;
+/**
+ * A metadata value: text, a boolean, a number as exact decimal text, or an exact integer (the Avro
+ * `long` branch, which direct Kafka producers may use; decoded as a bigint so that no digit is lost).
+ */
+export type MetadataValue = string | boolean | DecimalNumber | bigint;
 
 /** A usage event as it travels on the `events` topic (Avro schema schemas/usage-event.avsc). */
 export interface UsageEvent {
@@ -13,8 +19,17 @@ export interface UsageEvent {
   /** Event time in epoch milliseconds (UTC). */
   timestamp: number;
   metadata: Record<string, MetadataValue>;
-  /** When the gateway (or a direct producer) accepted the event, epoch milliseconds. */
-  ingested_at: number;
+  /**
+   * When the gateway (or a direct producer) accepted the event, epoch milliseconds. Optional on the
+   * topic (null from a direct producer that leaves it out): readers fill it in from the Kafka record's
+   * timestamp (withIngestedAt).
+   */
+  ingested_at: number | null;
+}
+
+/** The event with `ingested_at` filled in from the Kafka record time when its producer left it out. */
+export function withIngestedAt<T extends UsageEvent>(event: T, recordTimestamp: number): T & { ingested_at: number } {
+  return event.ingested_at === null || event.ingested_at === undefined ? { ...event, ingested_at: recordTimestamp } : (event as T & { ingested_at: number });
 }
 
 /** What identifies an event: its event_id within its customer (docs/exactly-once.md). */
@@ -46,6 +61,8 @@ export function metadataToJson(metadata: Record<string, MetadataValue>): Record<
     if (isDecimalNumber(value)) {
       const asNumber = Number(value.decimal);
       out[key] = String(asNumber) === value.decimal ? asNumber : value.decimal;
+    } else if (typeof value === 'bigint') {
+      out[key] = Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
     } else {
       out[key] = value;
     }
@@ -60,5 +77,12 @@ export function invalidEvent(event: UsageEvent): string | undefined {
   }
   if (!Number.isFinite(event.timestamp)) return 'timestamp must be epoch milliseconds';
   if (typeof event.metadata !== 'object' || event.metadata === null) return 'metadata must be a map';
+  // A number must be one by the same grammar and range as a number the gateway reads (docs/numbers.md):
+  // a DecimalNumber from a direct producer is refused as a whole, as the gateway refuses the request.
+  for (const [key, value] of Object.entries(event.metadata)) {
+    if (!isDecimalNumber(value)) continue;
+    const reading = readDecimal(value.decimal);
+    if (!reading.ok) return `metadata.${key}: ${reading.message}`;
+  }
   return undefined;
 }

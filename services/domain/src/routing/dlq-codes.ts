@@ -5,7 +5,7 @@
  */
 export const DLQ_CODES = {
   UNDECODABLE: 'not Avro the schema registry can decode (no wire format, unknown schema)',
-  INVALID_EVENT: 'decodes, but lacks an event id, customer id, name, timestamp or metadata',
+  INVALID_EVENT: 'decodes, but lacks an event id, customer id, name, timestamp or metadata, or a DecimalNumber in metadata is not a decimal in range (docs/numbers.md)',
   EVENT_OUTSIDE_DEDUP_WINDOW: 'older than the ROUTER_DEDUP_WINDOW_MINUTES window: a repeat is undetectable',
   METER_KEY_MISSING: "a matching meter's aggregation key is not in the metadata",
   METER_VALUE_NOT_NUMERIC: "a matching meter's value is not a decimal number (docs/numbers.md)",

@@ -56,7 +56,7 @@ export function unstorableEvent(event: UsageEvent): string | undefined {
     if (!isWellFormedText(event[field])) return `${field} must be well-formed text`;
   }
   if (!isStorableTime(event.timestamp)) return badTime('timestamp', event.timestamp);
-  if (!isStorableTime(event.ingested_at)) return badTime('ingested_at', event.ingested_at);
+  if (event.ingested_at !== null && !isStorableTime(event.ingested_at)) return badTime('ingested_at', event.ingested_at);
   for (const [key, value] of Object.entries(event.metadata)) {
     if (!isWellFormedText(key)) return 'a metadata key is not well-formed text';
     const text = isDecimalNumber(value) ? value.decimal : value;
