@@ -87,10 +87,17 @@ async function main(): Promise<void> {
   };
   const ready = async (timeoutMs: number): Promise<number> => {
     const deadline = Date.now() + timeoutMs;
+    let last = '';
     for (;;) {
-      const status = await fetch(`${url}/readyz`).then((r) => r.status, () => 0);
+      const status = await fetch(`${url}/readyz`).then(
+        async (r) => {
+          last = await r.text();
+          return r.status;
+        },
+        () => 0,
+      );
       if (status === 200) return Date.now();
-      if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms; log: ${logFile}`);
+      if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms (last /readyz: ${last || 'no answer'}); log: ${logFile}`);
       await report.sleep(50);
     }
   };
@@ -101,7 +108,7 @@ async function main(): Promise<void> {
   const client = async (c: number) => {
     for (let b = 0; running; b++) {
       const body = JSON.stringify({
-        events: Array.from({ length: BATCH }, (_, i) => ({ event_id: `rec-${c}-${b}-${i}`, customer_id: 'cus_recovery', event_name: 'api_request', timestamp: new Date().toISOString(), metadata: {} })),
+        events: Array.from({ length: BATCH }, (_, i) => ({ event_id: `rec-${c}-${b}-${i}`, customer_id: 'cus_recovery', event_name: 'api_request', timestamp: new Date().toISOString(), metadata: { user_id: `u${i % 10}` } })),
       });
       for (;;) {
         const status = await fetch(`${url}/events/ingest`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body, signal: AbortSignal.timeout(10000) }).then(
