@@ -23,7 +23,7 @@ describe('aggregator: a record ClickHouse refuses', () => {
   beforeAll(async () => {
     app = await startTestPipeline(
       'poison',
-      { AGGREGATOR_FLUSH_INTERVAL_MS: '150', AGGREGATOR_DATA_ERROR_RETRY_MS: String(RETRY_MS), AGGREGATOR_DEGRADED_AFTER_MS: '300', BILLING_TICK_MS: '3600000' },
+      { AGGREGATOR_FLUSH_INTERVAL_MS: '150', AGGREGATOR_DATA_ERROR_RETRY_MS: String(RETRY_MS), AGGREGATOR_DEGRADED_AFTER_MS: '300', BILLING_TICK_MS: '3600000', HEALTH_DLQ_WINDOW_MS: '30000' },
       {
         wrapWarehouse: (warehouse: Warehouse): Warehouse => ({
           kind: warehouse.kind,
@@ -124,12 +124,18 @@ describe('aggregator: a record ClickHouse refuses', () => {
     const stored = await app.warehouse.query<{ event_id: string }>('SELECT event_id FROM meter_records FINAL WHERE meter_id = {meter:String} ORDER BY event_id', { meter: METER });
     expect(stored.map((r) => r.event_id)).toEqual([...records.filter((r) => r.event_id !== POISON), control].map((r) => r.event_id).sort());
     expect(refusals).toBeGreaterThan(1);
-    // Nothing stuck any more; the one DLQ record is reported until HEALTH_DLQ_WINDOW_MS has passed.
+    // Nothing stuck any more; the one DLQ record is reported until HEALTH_DLQ_WINDOW_MS (30 s here) has
+    // passed, then readiness is ok again.
     expect(await getJson(`${app.url}/readyz`)).toEqual({
       status: 503,
-      body: { status: 'degraded', reasons: [{ check: 'dlq', reason: 'aggregator wrote 1 record(s) with code UNSTORABLE_RECORD to the DLQ in the last 300 s' }] },
+      body: { status: 'degraded', reasons: [{ check: 'dlq', reason: 'aggregator wrote 1 record(s) with code UNSTORABLE_RECORD to the DLQ in the last 30 s' }] },
     });
+    const ok = await eventually(async () => {
+      const res = await getJson(`${app.url}/readyz`);
+      return res.status === 200 ? res : undefined;
+    }, 60000, '/readyz to be ok again once the DLQ record is older than the window');
+    expect(ok.body).toEqual({ status: 'ok', reasons: [] });
     const dlq = await readTopic(app.config.kafka.brokers, app.config.registryUrl, app.config.kafka.topicPrefix + 'events.dlq', 2, { decode: false, timeoutMs: 2000 }).catch((err: Error) => err.message);
     expect(dlq).toMatch(/read 1 of 2 records/);
-  }, 120000);
+  }, 180000);
 });
