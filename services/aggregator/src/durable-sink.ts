@@ -15,7 +15,11 @@ export interface InsertBatch {
  * What a buffer did with one record: buffered it; skipped it (someone else dead-letters it, or its
  * meter is unknown here); or found it cannot be stored (it goes to the DLQ with this code and reason).
  */
-export type AddResult = { kind: 'buffered' } | { kind: 'skipped'; reason: string } | { kind: 'dead-letter'; code: DlqCode; reason: string };
+export type AddResult =
+  | { kind: 'buffered' }
+  /** `expected`: a normal case (a repeat, a record the router dead-letters), logged at debug, not warn. */
+  | { kind: 'skipped'; reason: string; expected?: boolean }
+  | { kind: 'dead-letter'; code: DlqCode; reason: string };
 
 /** What a sink buffers for one partition between two flushes. */
 export interface SinkBuffer {
@@ -276,7 +280,7 @@ export class DurableSink {
         const added = await state.buffer.add(message);
         if (added.kind === 'buffered') state.messages.push(message);
         else if (added.kind === 'dead-letter') await this.deadLetter(state, message, added.code, added.reason);
-        else this.options.logger.warn({ topic: batch.topic, partition: batch.partition, offset: message.offset, reason: added.reason }, 'record skipped');
+        else this.options.logger[added.expected ? 'debug' : 'warn']({ topic: batch.topic, partition: batch.partition, offset: message.offset, reason: added.reason }, 'record skipped');
         state.end = offset + 1n;
         if (state.buffer.size >= this.options.flushMaxRecords) await this.flush(state);
       }

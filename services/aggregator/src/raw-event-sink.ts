@@ -37,15 +37,15 @@ export class RawEventBuffer implements SinkBuffer {
     // for them is enough. A valid event the events table cannot hold goes to the DLQ from here. A
     // registry that cannot be reached throws, and the batch is read again.
     const decoded = await this.codec.decodeAs<UsageEvent>(message.value, 'usage-event');
-    if (!decoded.ok) return { kind: 'skipped', reason: 'undecodable (the router dead-letters it)' };
+    if (!decoded.ok) return { kind: 'skipped', reason: 'undecodable (the router dead-letters it)', expected: true };
     const invalid = invalidEvent(decoded.value);
-    if (invalid !== undefined) return { kind: 'skipped', reason: `${invalid} (the router dead-letters it)` };
+    if (invalid !== undefined) return { kind: 'skipped', reason: `${invalid} (the router dead-letters it)`, expected: true };
     // A direct producer may leave ingested_at out: the Kafka record's timestamp stands in for it.
     const event = withIngestedAt(decoded.value, Number(message.timestamp));
     const unstorable = unstorableEvent(event);
     if (unstorable !== undefined) return { kind: 'dead-letter', code: 'UNSTORABLE_RECORD', reason: unstorable };
     const key = eventKey(event);
-    if (this.keys.has(key)) return { kind: 'skipped', reason: 'a repeat of an event earlier in this partition (the first copy is the one counted)' };
+    if (this.keys.has(key)) return { kind: 'skipped', reason: 'a repeat of an event earlier in this partition (the first copy is the one counted)', expected: true };
     this.keys.add(key);
     this.pending.push({ event, offset: message.offset });
     return { kind: 'buffered' };
