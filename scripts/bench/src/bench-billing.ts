@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Billing } from '@meterstream/billing';
-import { connectPlatform, createLogger, loadConfig, openWarehouse, pipelineNames } from '@meterstream/common';
+import { createBilling } from '@meterstream/billing';
+import { connectPlatform, createLogger, loadConfig, openWarehouse } from '@meterstream/common';
 import { DOC, printUsage, runMain } from './report';
 
 const arg = (name: string, fallback: number): number => {
@@ -119,17 +119,8 @@ async function closeOnce(N: number, offsetMs: number, label: string): Promise<Cl
   if (edgeRecords > 0) await warehouse.command(INSERT_EDGE_RECORDS, { n: N, window_ms: cutWindow, rows: edgeRecords });
   const loadMs = Date.now() - t0;
   const platform = await connectPlatform(config, logger, 'bench-billing');
-  const billing = new Billing({
-    config,
-    kafka: platform.kafka,
-    codec: platform.codec,
-    topics: platform.topics,
-    warehouse,
-    catalog: platform.catalog.store,
-    logger,
-    transactionalId: pipelineNames(`${runId}.`).billingTransactionalId,
-    routerGroupId: pipelineNames(`${runId}.`).routerGroup,
-  });
+  // The factory the services use: its names come from the run's topic prefix.
+  const billing = createBilling(config, platform, warehouse, logger);
   await billing.start({ schedule: false });
   const rss0 = process.memoryUsage().rss;
   const started = Date.now();
