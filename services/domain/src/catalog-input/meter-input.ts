@@ -1,8 +1,7 @@
 import { AGGREGATION_TYPES, type AggregationType, type Meter } from '../model/meter';
 import type { FieldError } from '../errors';
 import { validateFilter } from '../filter/filter-validator';
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isObject } from './input-readers';
 
 /**
  * Checks a meter definition (Dodo's MeterCreateParams plus `unique_count`) and returns the meter, or
