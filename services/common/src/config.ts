@@ -52,6 +52,11 @@ export interface MeterstreamConfig {
   };
   /** Event-time window in which the router drops repeated event ids; older events go to the DLQ. */
   router: { dedupWindowMinutes: number };
+  /**
+   * BACKFILL_MAX_AGE_DAYS: how old an event may be and still count (POST /events/backfill, direct
+   * producers) or be corrected (void, amend). docs/corrections.md.
+   */
+  backfill: { maxAgeDays: number };
   /** Health and metrics (README "Health and metrics"). */
   health: {
     /**
@@ -197,6 +202,7 @@ export function loadConfig(env: Env = process.env): MeterstreamConfig {
       catchUpTimeoutMs: int(env, 'BILLING_CATCH_UP_TIMEOUT_MS', 60000, 0, 3600000),
     },
     router: { dedupWindowMinutes },
+    backfill: { maxAgeDays: int(env, 'BACKFILL_MAX_AGE_DAYS', 35, 1, 3660) },
     health: {
       port: env.HEALTH_PORT === undefined || env.HEALTH_PORT === '' ? undefined : int(env, 'HEALTH_PORT', 0, 0, 65535),
       host: str(env, 'HEALTH_HOST', '127.0.0.1'),

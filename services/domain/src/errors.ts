@@ -31,6 +31,16 @@ export const ERROR_CODES = {
    * customer); ask again with ?customer_id=.
    */
   AMBIGUOUS_EVENT_ID: { status: 409, retryable: false },
+  /** A correction names an event the customer never sent (or one not stored yet: retry shortly). */
+  EVENT_NOT_FOUND: { status: 404, retryable: false },
+  /** A correction names an event id that exists only under another customer. */
+  EVENT_OF_ANOTHER_CUSTOMER: { status: 422, retryable: false },
+  /** A correction of an event that is voided already. */
+  EVENT_VOIDED: { status: 409, retryable: false },
+  /** An event (backfill) or a corrected event older than BACKFILL_MAX_AGE_DAYS. */
+  EVENT_OLDER_THAN_BACKFILL_LIMIT: { status: 422, retryable: false },
+  /** A correction id used before for a different correction (same id, other event, kind or metadata). */
+  CORRECTION_ID_CONFLICT: { status: 409, retryable: false },
   /** No API key, or one that is unknown or revoked. */
   UNAUTHENTICATED: { status: 401, retryable: false },
   /** A valid API key without the scope the route needs. */

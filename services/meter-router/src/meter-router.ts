@@ -1,6 +1,6 @@
 import { Partitioners, type EachBatchPayload, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { dlqMessage, ensureTopics, Metrics, partitionTransactionalId, SupervisedConsumer, type AvroCodec, type CatalogLog, type Logger, type MeterstreamConfig, type Topics } from '@meterstream/common';
-import { decideRoute, eventKey, MeterIndex, type DedupWindow, type DlqCode, type UsageEvent } from '@meterstream/domain';
+import { decideRoute, MeterIndex, type DedupWindow, type DlqCode, type UsageEvent } from '@meterstream/domain';
 import { DEDUP_KEY_HEADERS, restoreDedupWindow } from './dedup-changelog';
 
 export interface MeterRouterDeps {
@@ -39,6 +39,7 @@ export class MeterRouter {
   /** Deduplication windows of the partitions this instance owns; restored lazily after each rebalance. */
   private readonly windows = new Map<number, Promise<DedupWindow>>();
   private readonly windowMs: number;
+  private readonly backfillMaxAgeMs: number;
   private readonly metrics: Metrics;
 
   constructor(private readonly deps: MeterRouterDeps) {
@@ -47,6 +48,7 @@ export class MeterRouter {
     this.index = new MeterIndex(store.list('meters'));
     this.unsubscribe = store.onChange('meters', () => (this.index = new MeterIndex(store.list('meters'))));
     this.windowMs = deps.config.router.dedupWindowMinutes * 60000;
+    this.backfillMaxAgeMs = deps.config.backfill.maxAgeDays * 86_400_000;
     this.consumer = new SupervisedConsumer(
       deps.kafka,
       { groupId: deps.groupId, readUncommitted: false, maxBytesPerPartition: 2 * 1024 * 1024, maxWaitTimeInMs: 250, sessionTimeout: 10000, heartbeatInterval: 1000 },
@@ -155,15 +157,22 @@ export class MeterRouter {
       if (!isRunning() || isStale()) return;
       const source = { topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers, timestamp: message.timestamp };
       const decoded = await this.deps.codec.decodeAs<UsageEvent>(message.value, 'usage-event');
-      const decision = decideRoute(decoded, { window, routedInBatch: chunk.routed, now, matchingMeters: (event) => index.match(event) });
+      const decision = decideRoute(decoded, {
+        window,
+        routedInBatch: chunk.routed,
+        now,
+        recordTime: Number(message.timestamp),
+        backfillMaxAgeMs: this.backfillMaxAgeMs,
+        matchingMeters: (event) => index.match(event),
+        metersNamed: (name) => index.named(name),
+      });
       if (decision.kind === 'dead-letter') {
         push(topics.eventsDlq, dlqMessage(source, decision.code, decision.reason));
         countDlq(chunk, decision.code);
       } else if (decision.kind === 'route') {
-        const { event } = decision;
-        const key = eventKey(event);
-        chunk.routed.set(key, event.timestamp);
-        push(topics.routerDedup, { partition: batch.partition, key, value: String(event.timestamp), headers: DEDUP_KEY_HEADERS });
+        const { event, key, rememberUntil } = decision;
+        chunk.routed.set(key, rememberUntil);
+        push(topics.routerDedup, { partition: batch.partition, key, value: String(rememberUntil), headers: DEDUP_KEY_HEADERS });
         for (const rejected of decision.rejected) {
           push(topics.eventsDlq, dlqMessage(source, rejected.code, rejected.reason));
           countDlq(chunk, rejected.code);
@@ -233,7 +242,7 @@ const MAX_BYTES_PER_TRANSACTION = 512 * 1024;
 
 interface Chunk {
   out: Map<string, Message[]>;
-  /** eventKey → event time of the events routed in this chunk. */
+  /** Key (eventKey, correctionKey) → until when the window remembers it, for what this chunk routed. */
   routed: Map<string, number>;
   records: number;
   bytes: number;

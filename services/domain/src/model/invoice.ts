@@ -13,6 +13,8 @@ export interface InvoiceLine {
   /** Adjustment lines: the earlier period whose late usage this line bills. */
   adjusted_period_start?: string | null;
   adjusted_period_end?: string | null;
+  /** Adjustment lines: ids of the corrections and backfill batches first billed by this line. */
+  corrections?: string[];
   /** Meter lines: the pricing model; null on other lines. */
   pricing_model?: string | null;
   /** Graduated and volume lines: the tiers that priced units; empty otherwise. */

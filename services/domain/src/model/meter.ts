@@ -28,4 +28,17 @@ export interface MeterRecord {
   value: string | null;
   /** The distinct value for unique_count; null otherwise. */
   unique_key: string | null;
+  /** What the record does in its meter; null or absent: a new record (see MeterRecordChange). */
+  change?: MeterRecordChange | null;
+  /** The correction (remove, replace) or backfill batch (backfill) the record comes from. */
+  correction_id?: string | null;
 }
+
+/**
+ * - `backfill`: a new record of an event older than the router's deduplication window; the aggregator
+ *   counts it only if the meter has not counted the event before (docs/exactly-once.md, "Backfill").
+ * - `remove`: the event no longer counts in this meter (a void, or an amend after which it no longer
+ *   matches the meter).
+ * - `replace`: the event's record in this meter is now this one (an amend).
+ */
+export type MeterRecordChange = 'backfill' | 'remove' | 'replace';

@@ -25,6 +25,27 @@ export interface UsageEvent {
    * timestamp (withIngestedAt).
    */
   ingested_at: number | null;
+  /** The backfill batch the event came in (POST /events/backfill); null or absent otherwise. */
+  backfill_id?: string | null;
+  /** Set when this record is a correction of an accepted event, not a new event (docs/corrections.md). */
+  correction?: EventCorrection | null;
+}
+
+export const CORRECTION_KINDS = ['void', 'amend'] as const;
+export type CorrectionKind = (typeof CORRECTION_KINDS)[number];
+
+/**
+ * A correction of an accepted event, carried on the `events` topic in the corrected event's partition
+ * (so it always comes after the event). The record's event_id, customer_id, event_name and timestamp are
+ * the corrected event's; its metadata is the new metadata (amend) or empty (void).
+ */
+export interface EventCorrection {
+  /** The client's id of the correction: a correction id counts once per customer. */
+  correction_id: string;
+  kind: CorrectionKind;
+  /** Id of the API key that asked for it. */
+  requested_by: string | null;
+  reason: string | null;
 }
 
 /** The event with `ingested_at` filled in from the Kafka record time when its producer left it out. */
@@ -42,6 +63,14 @@ export type EventRef = Pick<UsageEvent, 'customer_id' | 'event_id'>;
  */
 export function eventKey(event: EventRef): string {
   return `${event.customer_id.length}:${event.customer_id}:${event.event_id}`;
+}
+
+/**
+ * The key of a correction in the sets of seen events: a correction id counts once per customer. Starts
+ * with "c" (an eventKey starts with a digit), so the two never collide.
+ */
+export function correctionKey(customerId: string, correctionId: string): string {
+  return `c${customerId.length}:${customerId}:${correctionId}`;
 }
 
 export function isDecimalNumber(value: MetadataValue): value is DecimalNumber {
@@ -77,6 +106,11 @@ export function invalidEvent(event: UsageEvent): string | undefined {
   }
   if (!Number.isFinite(event.timestamp)) return 'timestamp must be epoch milliseconds';
   if (typeof event.metadata !== 'object' || event.metadata === null) return 'metadata must be a map';
+  const correction = event.correction;
+  if (correction !== null && correction !== undefined) {
+    if (typeof correction.correction_id !== 'string' || correction.correction_id.length === 0) return 'correction.correction_id must be a non-empty string';
+    if (!(CORRECTION_KINDS as readonly string[]).includes(correction.kind)) return `correction.kind must be one of ${CORRECTION_KINDS.join(', ')}`;
+  }
   // A number must be one by the same grammar and range as a number the gateway reads (docs/numbers.md):
   // a DecimalNumber from a direct producer is refused as a whole, as the gateway refuses the request.
   for (const [key, value] of Object.entries(event.metadata)) {

@@ -24,7 +24,12 @@ export class DedupWindow {
     return this.seen.has(eventKey(event)) || (this.legacy.size > 0 && this.legacy.has(event.event_id));
   }
 
-  /** Remembers an event by its key (eventKey). */
+  /** True when this key (eventKey, correctionKey) was remembered and has not expired. */
+  hasKey(key: string): boolean {
+    return this.seen.has(key);
+  }
+
+  /** Remembers an event by its key (eventKey), or a correction (correctionKey), until `timestamp` leaves the window. */
   add(key: string, timestamp: number): void {
     remember(this.seen, key, timestamp);
   }

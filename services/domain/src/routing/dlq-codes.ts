@@ -6,7 +6,8 @@
 export const DLQ_CODES = {
   UNDECODABLE: 'not Avro the schema registry can decode (no wire format, unknown schema)',
   INVALID_EVENT: 'decodes, but lacks an event id, customer id, name, timestamp or metadata, or a DecimalNumber in metadata is not a decimal in range (docs/numbers.md)',
-  EVENT_OUTSIDE_DEDUP_WINDOW: 'older than the ROUTER_DEDUP_WINDOW_MINUTES window: a repeat is undetectable',
+  EVENT_OUTSIDE_DEDUP_WINDOW: 'older than the ROUTER_DEDUP_WINDOW_MINUTES window: a repeat is undetectable (written by versions before backfill; no longer used)',
+  EVENT_OLDER_THAN_BACKFILL_LIMIT: 'event time older than BACKFILL_MAX_AGE_DAYS before the Kafka record time: too old to count or correct (docs/corrections.md)',
   METER_KEY_MISSING: "a matching meter's aggregation key is not in the metadata",
   METER_VALUE_NOT_NUMERIC: "a matching meter's value is not a decimal number (docs/numbers.md)",
   METER_VALUE_OUT_OF_RANGE: "a matching meter's value is a decimal outside the range of metered values (26 integer, 12 fraction digits)",

@@ -20,6 +20,11 @@ export class MeterIndex {
     }
   }
 
+  /** Every active meter of this event name, whatever its filter (what a correction of such an event may touch). */
+  named(eventName: string): Meter[] {
+    return (this.byEventName.get(eventName) ?? []).map((c) => c.meter);
+  }
+
   /** Meters whose event name matches the event and whose filter passes. */
   match(event: UsageEvent): Meter[] {
     const candidates = this.byEventName.get(event.event_name);

@@ -1,5 +1,5 @@
 import type { Meter } from '../model/meter';
-import { eventKey, type EventRef, type UsageEvent } from '../model/usage-event';
+import { correctionKey, eventKey, type EventRef, type UsageEvent } from '../model/usage-event';
 import { DLQ_CODES, isDlqCode } from './dlq-codes';
 import { DedupWindow } from './dedup-window';
 import { MeterIndex } from './meter-index';
@@ -7,6 +7,7 @@ import { decideRoute, type DecodedEvent, type RouteContext } from './route-decis
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0);
 const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
 
 const meter = (id: string, aggregation: Meter['aggregation'], event_name = 'api.call'): Meter => ({
   id,
@@ -39,7 +40,15 @@ function context(meters: Meter[] = [], routed: (string | EventRef)[] = [], seen:
   for (const id of seen) window.add(eventKey(ref(id)), NOW - MINUTE);
   for (const id of legacyIds) window.addLegacyId(id, NOW - MINUTE);
   const index = new MeterIndex(meters);
-  return { window, routedInBatch: new Set(routed.map((id) => eventKey(ref(id)))), now: NOW, matchingMeters: (e) => index.match(e) };
+  return {
+    window,
+    routedInBatch: new Set(routed.map((id) => eventKey(ref(id)))),
+    now: NOW,
+    recordTime: NOW,
+    backfillMaxAgeMs: 35 * DAY,
+    matchingMeters: (e) => index.match(e),
+    metersNamed: (name) => index.named(name),
+  };
 }
 
 describe('decideRoute', () => {
@@ -80,17 +89,69 @@ describe('decideRoute', () => {
     expect(decideRoute(ok(event({ timestamp: NOW - 500 * MINUTE })), context([], ['evt_1']))).toEqual({ kind: 'repeat' });
   });
 
-  it('dead-letters an event older than the window as EVENT_OUTSIDE_DEDUP_WINDOW', () => {
+  it('routes an event older than the window as backfill records, remembered from its arrival', () => {
     const timestamp = NOW - 121 * MINUTE;
+    const decision = decideRoute(ok(event({ timestamp, backfill_id: 'bf_1' })), context([meter('m_sum', { type: 'sum', key: 'tokens' })]));
+    expect(decision).toMatchObject({ kind: 'route', key: eventKey(ref('evt_1')), rememberUntil: NOW });
+    expect(decision.kind === 'route' && decision.records).toEqual([
+      { meter_id: 'm_sum', event_id: 'evt_1', customer_id: 'cus_1', timestamp, value: '12.5', unique_key: null, change: 'backfill', correction_id: 'bf_1' },
+    ]);
+  });
+
+  it('routes an event inside the window as plain records, remembered until its event time leaves the window', () => {
+    const decision = decideRoute(ok(event()), context([meter('m_count', { type: 'count' })]));
+    expect(decision).toMatchObject({ kind: 'route', rememberUntil: NOW - 5 * MINUTE });
+    expect(decision.kind === 'route' && decision.records[0].change).toBeUndefined();
+  });
+
+  it('dead-letters an event more than the backfill limit before its record time as EVENT_OLDER_THAN_BACKFILL_LIMIT', () => {
+    const timestamp = NOW - 35 * DAY - 1;
     expect(decideRoute(ok(event({ timestamp })), context())).toEqual({
       kind: 'dead-letter',
-      code: 'EVENT_OUTSIDE_DEDUP_WINDOW',
-      reason: `event time ${new Date(timestamp).toISOString()} is older than the 120-minute deduplication window`,
+      code: 'EVENT_OLDER_THAN_BACKFILL_LIMIT',
+      reason: `event time ${new Date(timestamp).toISOString()} is more than 35 days before the record time ${new Date(NOW).toISOString()} (BACKFILL_MAX_AGE_DAYS)`,
     });
+    expect(decideRoute(ok(event({ timestamp: NOW - 35 * DAY })), context())).toMatchObject({ kind: 'route' });
+  });
+
+  it('removes a voided event from every meter of its name, whatever the filters', () => {
+    const meters = [meter('m_sum', { type: 'sum', key: 'tokens' }), { ...meter('m_eu', { type: 'count' }), filter: { conjunction: 'and' as const, clauses: [{ key: 'region', operator: 'equals' as const, value: 'eu' }] } }, meter('m_other', { type: 'count' }, 'other')];
+    const void1 = event({ metadata: {}, correction: { correction_id: 'cor_1', kind: 'void', requested_by: 'key_1', reason: null } });
+    const decision = decideRoute(ok(void1), context(meters, [], ['evt_1']));
+    expect(decision).toMatchObject({ kind: 'route', key: correctionKey('cus_1', 'cor_1'), rememberUntil: NOW });
+    expect(decision.kind === 'route' && decision.records.map((r) => [r.meter_id, r.change, r.correction_id])).toEqual([
+      ['m_sum', 'remove', 'cor_1'],
+      ['m_eu', 'remove', 'cor_1'],
+    ]);
+  });
+
+  it('replaces an amended event in the meters its new metadata matches and removes it from the others', () => {
+    const meters = [meter('m_sum', { type: 'sum', key: 'tokens' }), { ...meter('m_eu', { type: 'count' }), filter: { conjunction: 'and' as const, clauses: [{ key: 'region', operator: 'equals' as const, value: 'eu' }] } }, meter('m_max', { type: 'max', key: 'size' })];
+    const amend = event({ metadata: { tokens: { decimal: '3' }, region: 'us', size: 'big' }, correction: { correction_id: 'cor_2', kind: 'amend', requested_by: null, reason: 'typo' } });
+    const decision = decideRoute(ok(amend), context(meters, [], ['evt_1']));
+    expect(decision.kind === 'route' && decision.records.map((r) => [r.meter_id, r.change, r.value])).toEqual([
+      ['m_sum', 'replace', '3'],
+      ['m_eu', 'remove', null],
+      ['m_max', 'remove', null],
+    ]);
+    expect(decision.kind === 'route' && decision.rejected.map((r) => r.code)).toEqual(['METER_VALUE_NOT_NUMERIC']);
+  });
+
+  it('drops a correction whose id the window holds, and routes the same id of another customer', () => {
+    const amend = (customer_id: string) => event({ customer_id, correction: { correction_id: 'cor_3', kind: 'amend', requested_by: null, reason: null } });
+    const window = context();
+    (window.window as DedupWindow).add(correctionKey('cus_1', 'cor_3'), NOW);
+    expect(decideRoute(ok(amend('cus_1')), window)).toEqual({ kind: 'repeat' });
+    expect(decideRoute(ok(amend('cus_2')), window)).toMatchObject({ kind: 'route' });
+  });
+
+  it('dead-letters a correction with an unknown kind as INVALID_EVENT', () => {
+    const bad = event({ correction: { correction_id: 'cor_4', kind: 'delete' as 'void', requested_by: null, reason: null } });
+    expect(decideRoute(ok(bad), context())).toMatchObject({ kind: 'dead-letter', code: 'INVALID_EVENT' });
   });
 
   it('routes an event no meter matches to no meter, and still counts its id', () => {
-    expect(decideRoute(ok(event()), context([meter('m_other', { type: 'count' }, 'other.event')]))).toEqual({ kind: 'route', event: event(), records: [], rejected: [] });
+    expect(decideRoute(ok(event()), context([meter('m_other', { type: 'count' }, 'other.event')]))).toEqual({ kind: 'route', event: event(), key: eventKey(ref('evt_1')), rememberUntil: NOW - 5 * MINUTE, records: [], rejected: [] });
   });
 
   it('routes one record per matching meter', () => {
@@ -118,7 +179,7 @@ describe('decideRoute', () => {
 
 describe('DLQ codes', () => {
   it('registers every code the decision can return, and no unknown one', () => {
-    expect(Object.keys(DLQ_CODES).sort()).toEqual(['EVENT_OUTSIDE_DEDUP_WINDOW', 'INVALID_EVENT', 'METER_KEY_MISSING', 'METER_VALUE_NOT_NUMERIC', 'METER_VALUE_OUT_OF_RANGE', 'UNDECODABLE', 'UNSTORABLE_RECORD']);
+    expect(Object.keys(DLQ_CODES).sort()).toEqual(['EVENT_OLDER_THAN_BACKFILL_LIMIT', 'EVENT_OUTSIDE_DEDUP_WINDOW', 'INVALID_EVENT', 'METER_KEY_MISSING', 'METER_VALUE_NOT_NUMERIC', 'METER_VALUE_OUT_OF_RANGE', 'UNDECODABLE', 'UNSTORABLE_RECORD']);
     expect(isDlqCode('METER_KEY_MISSING')).toBe(true);
     expect(isDlqCode('toString')).toBe(false);
   });
