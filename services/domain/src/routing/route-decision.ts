@@ -1,5 +1,5 @@
 import type { Meter, MeterRecord } from '../model/meter';
-import { correctionKey, eventKey, invalidEvent, type UsageEvent } from '../model/usage-event';
+import { correctionKey, eventKey, invalidEvent, type EventCorrection, type UsageEvent } from '../model/usage-event';
 import type { DlqCode } from './dlq-codes';
 import type { DedupWindow } from './dedup-window';
 import { extractMeterRecord } from './record-extractor';
@@ -63,7 +63,7 @@ export function decideRoute(decoded: DecodedEvent, context: RouteContext): Route
   const correction = event.correction ?? null;
   const key = correction === null ? eventKey(event) : correctionKey(event.customer_id, correction.correction_id);
   if (window.hasKey(key) || (correction === null && window.has(event)) || routedInBatch.has(key)) return { kind: 'repeat' };
-  if (event.timestamp < context.recordTime - context.backfillMaxAgeMs) {
+  if (beyondBackfillLimit(event.timestamp, context.recordTime, context.backfillMaxAgeMs)) {
     const days = context.backfillMaxAgeMs / 86_400_000;
     const what = correction === null ? 'event' : `${correction.kind} of an event whose`;
     const reason = `${what} time ${new Date(event.timestamp).toISOString()} is more than ${days} days before the record time ${new Date(context.recordTime).toISOString()} (BACKFILL_MAX_AGE_DAYS)`;
@@ -82,19 +82,45 @@ export function decideRoute(decoded: DecodedEvent, context: RouteContext): Route
       else rejected.push({ code: extraction.code, reason: extraction.reason });
     }
   } else {
-    // A void removes the event from every meter of its name; an amend replaces its record in the meters
-    // the new metadata matches and removes it from the others (which may never have counted it: a
-    // removal of nothing changes nothing).
-    const matching = new Set(correction.kind === 'amend' ? context.matchingMeters(event).map((m) => m.id) : []);
-    for (const meter of context.metersNamed(event.event_name)) {
-      const extraction = matching.has(meter.id) ? extractMeterRecord(meter, event) : undefined;
-      if (extraction?.ok) {
-        records.push({ ...extraction.record, change: 'replace', correction_id: correction.correction_id });
-        continue;
-      }
-      if (extraction && !extraction.ok) rejected.push({ code: extraction.code, reason: `${extraction.reason} (amend ${correction.correction_id}: the event is removed from this meter)` });
-      records.push({ meter_id: meter.id, event_id: event.event_id, customer_id: event.customer_id, timestamp: event.timestamp, value: null, unique_key: null, change: 'remove', correction_id: correction.correction_id });
-    }
+    const changes = correctionRecords(event, correction, context);
+    records.push(...changes.records);
+    rejected.push(...changes.rejected);
   }
   return { kind: 'route', event, key, rememberUntil, records, rejected };
+}
+
+/**
+ * True when an event of this time is too old to count or to correct: more than the backfill limit
+ * (BACKFILL_MAX_AGE_DAYS) before the Kafka record time. The router and the raw event sink apply the same
+ * rule to the same record, so they agree on every record whenever each reads it.
+ */
+export function beyondBackfillLimit(eventTime: number, recordTime: number, backfillMaxAgeMs: number): boolean {
+  return eventTime < recordTime - backfillMaxAgeMs;
+}
+
+/**
+ * The records a correction sends to the meters: a void removes the event from every active meter of its
+ * name; an amend replaces its record in the meters the new metadata matches and removes it from the
+ * others (which may never have counted it: a removal of nothing changes nothing). A meter the new
+ * metadata matches but cannot use (its value is not a number) has the event removed, with the reason
+ * for the DLQ. `event` carries the corrected event's id, customer, name and time and the new metadata.
+ */
+export function correctionRecords(
+  event: UsageEvent,
+  correction: EventCorrection,
+  meters: Pick<RouteContext, 'matchingMeters' | 'metersNamed'>,
+): { records: MeterRecord[]; rejected: DeadLetter[] } {
+  const records: MeterRecord[] = [];
+  const rejected: DeadLetter[] = [];
+  const matching = new Set(correction.kind === 'amend' ? meters.matchingMeters(event).map((m) => m.id) : []);
+  for (const meter of meters.metersNamed(event.event_name)) {
+    const extraction = matching.has(meter.id) ? extractMeterRecord(meter, event) : undefined;
+    if (extraction?.ok) {
+      records.push({ ...extraction.record, change: 'replace', correction_id: correction.correction_id });
+      continue;
+    }
+    if (extraction && !extraction.ok) rejected.push({ code: extraction.code, reason: `${extraction.reason} (amend ${correction.correction_id}: the event is removed from this meter)` });
+    records.push({ meter_id: meter.id, event_id: event.event_id, customer_id: event.customer_id, timestamp: event.timestamp, value: null, unique_key: null, change: 'remove', correction_id: correction.correction_id });
+  }
+  return { records, rejected };
 }
