@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS corrected_windows
     meter_id LowCardinality(String),
     customer_id String,
     window_start DateTime64(3, 'UTC'),
+    window_end DateTime64(3, 'UTC'),
     correction_id String,
     source_topic LowCardinality(String),
     source_partition UInt32,

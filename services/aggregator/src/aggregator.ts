@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import {
+  countedRecordsQuery,
   DlqProducer,
   EventReader,
   Metrics,
@@ -19,7 +20,8 @@ import {
 import type { CatalogView } from '@meterstream/domain';
 import { DurableSink, type PartitionFailure } from './durable-sink';
 import { RawEventBuffer } from './raw-event-sink';
-import { UsageBuffer } from './usage-sink';
+import type { StoredRecord } from './record-changes';
+import { UsageBuffer, type CountedRecords } from './usage-sink';
 
 export interface AggregatorDeps {
   config: MeterstreamConfig;
@@ -51,6 +53,14 @@ export class Aggregator implements HealthCheck {
     const names = pipelineNames(config.kafka.topicPrefix);
     this.dlq = new DlqProducer(kafka, topics.eventsDlq);
     const storedEvents = new EventReader(warehouse);
+    const counted: CountedRecords = (records) => {
+      const { query, params } = countedRecordsQuery(
+        records.map((r) => r.meter_id),
+        records.map((r) => r.customer_id),
+        records.map((r) => r.event_id),
+      );
+      return warehouse.query<StoredRecord>(query, params);
+    };
     const common = {
       kafka,
       warehouse,
@@ -68,7 +78,7 @@ export class Aggregator implements HealthCheck {
       groupId: names.aggregatorGroup,
       topics: meterTopics(),
       progressQuery: usageProgressQuery,
-      newBuffer: () => new UsageBuffer(codec, (id) => catalog.get('meters', id)?.aggregation.type, windowMs),
+      newBuffer: () => new UsageBuffer(codec, (id) => catalog.get('meters', id)?.aggregation.type, windowMs, counted),
     });
     this.rawEvents = new DurableSink({
       ...common,

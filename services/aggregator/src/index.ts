@@ -2,3 +2,4 @@ export * from './aggregator';
 export * from './create-aggregator';
 export * from './durable-sink';
 export * from './window-accumulator';
+export * from './usage-sink';

@@ -1,32 +1,48 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { AvroCodec } from '@meterstream/common';
-import { unstorableMeterRecord, type AggregationType, type MeterRecord } from '@meterstream/domain';
+import { toClickHouseTime, unstorableMeterRecord, windowStartOf, type AggregationType, type MeterRecord } from '@meterstream/domain';
 import type { AddResult, InsertBatch, SinkBuffer } from './durable-sink';
+import { backfillRepeats, lastVersions, type BufferedRecord, type StoredRecord } from './record-changes';
 import { WindowAccumulator, partialToRow, recordToRow } from './window-accumulator';
 
 export const USAGE_TABLE = 'meter_usage';
 /** Every counted record, for usage over ranges that split a window (see docs/exactly-once.md). */
 export const RECORDS_TABLE = 'meter_records';
+/** Windows a correction changed: usage reads them from meter_records (docs/corrections.md). */
+export const CORRECTED_WINDOWS_TABLE = 'corrected_windows';
+
+/** Where the meters first stored these events (countedRecordsQuery), for the repeat check of backfills. */
+export type CountedRecords = (records: readonly MeterRecord[]) => Promise<StoredRecord[]>;
 
 /**
  * Buffers one meter-topic partition as windowed partial aggregates, and every counted record itself:
  * a range whose start or end falls inside a window (a billing period starting at 17:19:15.000) takes
  * its whole windows from the partials and the records of its edge windows one by one.
+ *
+ * Changes (MeterRecord.change): a `backfill` record counts only if its meter has not counted the event
+ * before (backfillRepeats, decided in rows() with one lookup of the stored records per flush); a
+ * `remove` or `replace` record writes a new version of the event's record (removed, or with its new
+ * value) and marks its window corrected, so that usage reads that window from the records instead of
+ * its partials: exact for every aggregation, including max, last and unique_count.
  */
 export class UsageBuffer implements SinkBuffer {
   private readonly accumulator: WindowAccumulator;
-  private readonly records: { record: MeterRecord; offset: string }[] = [];
+  /** Every record of the flush that writes a row (new, backfill, remove, replace), in offset order. */
+  private readonly records: BufferedRecord[] = [];
+  private backfills = 0;
+  private readonly corrected = new Map<string, { record: MeterRecord; offset: string }>();
 
   constructor(
     private readonly codec: AvroCodec,
-    aggregationOf: (meterId: string) => AggregationType | undefined,
+    private readonly aggregationOf: (meterId: string) => AggregationType | undefined,
     private readonly windowMs: number,
+    private readonly counted: CountedRecords,
   ) {
     this.accumulator = new WindowAccumulator(aggregationOf, windowMs);
   }
 
   get size(): number {
-    return this.accumulator.size;
+    return this.accumulator.size + this.backfills + this.corrected.size;
   }
 
   /**
@@ -40,28 +56,66 @@ export class UsageBuffer implements SinkBuffer {
     const record = decoded.value;
     const unstorable = unstorableMeterRecord(record, this.windowMs);
     if (unstorable !== undefined) return { kind: 'dead-letter', code: 'UNSTORABLE_RECORD', reason: unstorable };
-    if (!this.accumulator.add(record)) return { kind: 'skipped', reason: `meter ${record.meter_id} is not in the catalog` };
+    const change = record.change ?? null;
+    if (change === null) {
+      if (!this.accumulator.add(record)) return unknownMeter(record);
+    } else if (this.aggregationOf(record.meter_id) === undefined) {
+      return unknownMeter(record);
+    } else if (change === 'backfill') {
+      this.backfills += 1; // folded in rows(), once the stored records said it is no repeat
+    } else {
+      const windowStart = windowStartOf(record.timestamp, this.windowMs);
+      this.corrected.set(`${record.meter_id}\u0000${record.customer_id}\u0000${windowStart}`, { record, offset: message.offset });
+    }
     this.records.push({ record, offset: message.offset });
     return { kind: 'buffered' };
   }
 
-  rows(source: { topic: string; partition: number; endOffset: string }): InsertBatch[] {
-    const records = this.records.splice(0).map(({ record, offset }) => ({
+  async rows(source: { topic: string; partition: number; endOffset: string }): Promise<InsertBatch[]> {
+    // The lookup first: a failure leaves the buffer as it was.
+    const backfilled = this.records.filter((r) => r.record.change === 'backfill').map((r) => r.record);
+    const stored = backfilled.length > 0 ? await this.counted(backfilled) : [];
+    const repeats = backfillRepeats(source.partition, this.records, stored);
+    const kept = this.records.splice(0).filter((entry) => !repeats.has(entry));
+    for (const { record } of kept) if (record.change === 'backfill') this.accumulator.add(record);
+    this.backfills = 0;
+    const at = (offset: string) => ({ source_topic: source.topic, source_partition: source.partition, source_offset: offset });
+    const records = lastVersions(kept).map(({ record, offset }) => ({
       ...recordToRow(record),
-      source_topic: source.topic,
-      source_partition: source.partition,
-      source_offset: offset,
+      deleted: record.change === 'remove' ? 1 : 0,
+      correction_id: record.correction_id ?? '',
+      ...at(offset),
     }));
+    const corrected = [...this.corrected.values()].map(({ record, offset }) => {
+      const windowStart = windowStartOf(record.timestamp, this.windowMs);
+      return {
+        meter_id: record.meter_id,
+        customer_id: record.customer_id,
+        window_start: toClickHouseTime(windowStart),
+        window_end: toClickHouseTime(windowStart + this.windowMs),
+        correction_id: record.correction_id ?? '',
+        ...at(offset),
+      };
+    });
+    this.corrected.clear();
     const partials = this.accumulator.drain().map((p) => ({
       ...partialToRow(p),
       source_topic: source.topic,
       source_partition: source.partition,
       source_end_offset: source.endOffset,
     }));
-    // Records first: the partials' insert carries the progress, so a record is never missing below it.
+    // Records first, then the corrected windows (both idempotent: ReplacingMergeTree), then the
+    // partials, whose insert carries the progress: nothing is ever missing below the progress. A flush
+    // with no partials (only corrections and repeats) leaves the progress where it was: after a restart
+    // its records are read again and written again, the same rows.
     return [
       { table: RECORDS_TABLE, rows: records },
+      { table: CORRECTED_WINDOWS_TABLE, rows: corrected },
       { table: USAGE_TABLE, rows: partials },
     ];
   }
+}
+
+function unknownMeter(record: MeterRecord): AddResult {
+  return { kind: 'skipped', reason: `meter ${record.meter_id} is not in the catalog` };
 }

@@ -22,6 +22,7 @@ export * from './runtime/health-checks';
 export * from './runtime/health-server';
 export * from './runtime/metrics';
 export * from './queries/event-queries';
+export * from './queries/record-queries';
 export * from './queries/invoice-queries';
 export * from './queries/progress-queries';
 export * from './readers/usage-reader';

@@ -45,6 +45,7 @@ describe('usageTotalQuery', () => {
       end: '2026-02-01 00:00:00.000',
       whole_start: '2026-01-01 00:00:00.000',
       whole_end: '2026-02-01 00:00:00.000',
+      window_ms: 60_000,
     });
   });
 
@@ -115,6 +116,7 @@ describe('usageWindowsQuery', () => {
       end: '2026-02-01 00:00:00.000',
       whole_start: '2026-01-01 00:00:00.000',
       whole_end: '2026-02-01 00:00:00.000',
+      window_ms: 60_000,
       tz: "Europe/Paris'; DROP TABLE x",
     });
     expect(query).not.toContain('Europe');

@@ -33,22 +33,39 @@ export interface UsageScope {
 }
 
 /**
- * The partial rows that make up usage over exactly [start, end), whatever its boundaries: the stored
- * partials of the windows wholly inside the range, and, for the windows its start or end cuts, one
- * partial per counted record (meter_records), in the same columns. Every aggregation's merge applies
- * to the union unchanged. `scope` filters meter_id and customer_id (the same in both tables).
+ * The partial rows that make up usage over exactly [start, end), whatever its boundaries and whatever
+ * was corrected: the stored partials of the windows wholly inside the range, except corrected windows;
+ * and one partial per counted record (meter_records, latest version of each record, removed ones left
+ * out), in the same columns, for the windows its start or end cuts and for the corrected windows (a void
+ * or amend changed a record in them: their stored partial no longer holds). Every aggregation's merge
+ * applies to the union unchanged. `scope` filters meter_id and customer_id (the same in every table).
+ *
+ * The records of corrected windows are looked up between the first and the last corrected window of
+ * the scope (scalar subqueries, which ClickHouse evaluates before it chooses the granules to read), so a
+ * scope without corrections reads only its edge windows' records, as before.
  */
 function exactRangeSource(scope: string): string {
+  const corrected = `SELECT meter_id, customer_id, window_start FROM corrected_windows FINAL
+    WHERE ${scope} AND window_start >= {whole_start:DateTime64(3, 'UTC')} AND window_start < {whole_end:DateTime64(3, 'UTC')}`;
+  const correctedBound = (fn: 'min' | 'max') => `(SELECT ${fn}(window_start) FROM corrected_windows
+      WHERE ${scope} AND window_start >= {whole_start:DateTime64(3, 'UTC')} AND window_start < {whole_end:DateTime64(3, 'UTC')})`;
   return `(
   SELECT meter_id, customer_id, window_start, record_count, value, last_timestamp, last_event_id, unique_keys
   FROM meter_usage
   WHERE ${scope} AND window_start >= {whole_start:DateTime64(3, 'UTC')} AND window_start < {whole_end:DateTime64(3, 'UTC')}
+    AND (meter_id, customer_id, window_start) NOT IN (${corrected})
   UNION ALL
   SELECT meter_id, customer_id, timestamp AS window_start, toUInt64(1) AS record_count, value, timestamp AS last_timestamp,
     event_id AS last_event_id, if(isNull(unique_key), CAST([] AS Array(String)), [assumeNotNull(unique_key)]) AS unique_keys
-  FROM meter_records FINAL
-  WHERE ${scope} AND ((timestamp >= {start:DateTime64(3, 'UTC')} AND timestamp < {whole_start:DateTime64(3, 'UTC')})
-    OR (timestamp >= {whole_end:DateTime64(3, 'UTC')} AND timestamp < {end:DateTime64(3, 'UTC')}))
+  FROM (
+    SELECT meter_id, customer_id, timestamp, event_id, value, unique_key, deleted
+    FROM meter_records FINAL
+    WHERE ${scope} AND ((timestamp >= {start:DateTime64(3, 'UTC')} AND timestamp < {whole_start:DateTime64(3, 'UTC')})
+      OR (timestamp >= {whole_end:DateTime64(3, 'UTC')} AND timestamp < {end:DateTime64(3, 'UTC')})
+      OR (timestamp >= ${correctedBound('min')} AND timestamp < ${correctedBound('max')} + toIntervalMillisecond({window_ms:UInt64})
+        AND (meter_id, customer_id, fromUnixTimestamp64Milli(intDiv(toUnixTimestamp64Milli(timestamp), {window_ms:UInt64}) * {window_ms:UInt64}, 'UTC')) IN (${corrected})))
+  )
+  WHERE deleted = 0
 )`;
 }
 
@@ -59,6 +76,7 @@ function rangeParams(start: number, end: number, windowMs: number): QueryParams 
     end: toClickHouseTime(split.end),
     whole_start: toClickHouseTime(split.wholeStart),
     whole_end: toClickHouseTime(split.wholeEnd),
+    window_ms: windowMs,
   };
 }
 

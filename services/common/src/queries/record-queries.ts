@@ -1,0 +1,27 @@
+import type { BuiltQuery } from './usage-queries';
+
+/** A meter's stored records of some events: where the first row of each was read from. */
+export interface CountedRecordRow {
+  meter_id: string;
+  customer_id: string;
+  event_id: string;
+  source_partition: number;
+  /** The lowest meter-topic offset among the stored rows of this event in this meter and partition. */
+  first_offset: string;
+}
+
+/**
+ * Which of these events the meters have counted already (any stored row, removed ones included: an
+ * event that was counted and then voided was counted), per meter, customer, event and source partition.
+ * The usage sink asks it for backfilled records (docs/exactly-once.md, "Backfill"): the primary key
+ * narrows it to the meters and customers, the event_id bloom filter to the granules holding the ids.
+ */
+export function countedRecordsQuery(meterIds: readonly string[], customerIds: readonly string[], eventIds: readonly string[]): BuiltQuery {
+  return {
+    query: `SELECT meter_id, customer_id, event_id, source_partition, toString(min(source_offset)) AS first_offset
+FROM meter_records
+WHERE meter_id IN {meter_ids:Array(String)} AND customer_id IN {customer_ids:Array(String)} AND event_id IN {event_ids:Array(String)}
+GROUP BY meter_id, customer_id, event_id, source_partition`,
+    params: { meter_ids: [...new Set(meterIds)], customer_ids: [...new Set(customerIds)], event_ids: [...new Set(eventIds)] },
+  };
+}
