@@ -18,18 +18,20 @@ import {
   invoiceUsage,
   lateUsage,
   lateUsageSince,
+  listCorrections,
   periodsToClose,
   buildInvoice,
   duePeriods,
   type CatalogView,
   type DuePeriod,
   type Invoice,
+  type LateUsage,
   type Period,
 } from '@meterstream/domain';
 import { INVOICES_PER_TRANSACTION, InvoiceEmitter } from './invoice-emitter';
 import { InvoiceStore } from './invoice-store';
 import { PipelineProgress, type PartitionLag } from './pipeline-progress';
-import { UsageReader, type PeriodTotals } from './usage-reader';
+import { UsageReader, type PeriodCorrections, type PeriodTotals } from './usage-reader';
 
 export interface BillingDeps {
   config: MeterstreamConfig;
@@ -60,8 +62,13 @@ const CUSTOMERS_PER_QUERY = 2000;
  *   once the pipeline has applied everything Kafka held at that moment for the meters its subscription
  *   uses (router caught up, then each of those meter topics): a stuck meter holds back only the
  *   subscriptions that use it, and is logged and reported by problems() with its partition.
- * - Late usage of invoiced periods (lateUsageSince, lateUsage) is billed as adjustment lines on the
- *   next invoice, once.
+ * - Late usage of invoiced periods is billed as adjustment lines on the next invoice, once: an event
+ *   that arrived late, a backfilled one, a void or an amend (docs/billing.md). Each close re-reads the
+ *   invoiced periods that can still have changed since the previous one (lateUsageSince: up to
+ *   max(dedup window, BACKFILL_MAX_AGE_DAYS) before the closing period's start), one usage query per
+ *   distinct period for all the subscriptions that have it.
+ * - Meter and adjustment lines name the corrections and backfill batches they bill
+ *   (InvoiceLine.corrections): an id is listed by the first line of its period and meter that bills it.
  * - ClickHouse's invoices table is a copy for queries (invoice-store.ts); it is filled after each commit
  *   and repaired at start from the topic.
  */
@@ -213,29 +220,87 @@ export class Billing implements HealthCheck {
     return issued;
   }
 
-  /** Invoices for subscriptions that share one period, with their usage read in one query. */
+  /**
+   * Invoices for subscriptions that share one period: their usage read in one query, then the
+   * correction ids of the period (listed on the meter lines), then the late usage of their invoiced
+   * periods (lateUsageOf).
+   */
   private async invoicesFor(items: DuePeriod<Period>[], now: number): Promise<Invoice[]> {
     const { start, end } = items[0].period;
-    const meterIds = items.flatMap((i) => i.product.price.meters.map((m) => m.meter_id));
-    const totals = await this.usage.totals(meterIds, items.map((i) => i.subscription.customer_id), start, end);
+    const meterIds = [...new Set(items.flatMap(meterIdsOf))];
+    const customerIds = items.map((i) => i.subscription.customer_id);
+    const totals = await this.usage.totals(meterIds, customerIds, start, end);
+    // Read after the usage: a correction whose effect the usage holds had its records stored before it,
+    // so the line that bills it lists it.
+    const corrections = await this.usage.corrections(meterIds, customerIds, start, end);
     const { config } = this.deps;
-    const since = lateUsageSince(now, config.router.dedupWindowMinutes * 60000, config.billing.graceSeconds * 1000);
-    const invoices: Invoice[] = [];
-    for (const { subscription, product, period } of items) {
-      const usage = invoiceUsage(product, (meterId) => totals(subscription.customer_id, meterId));
-      const late = await this.lateUsageOf(subscription.subscription_id, subscription.customer_id, product.price.meters.map((m) => m.meter_id), since);
-      invoices.push(buildInvoice(invoiceId(subscription.subscription_id, period.start, period.end), subscription, product, period, usage, late, now));
-    }
-    return invoices;
+    const since = lateUsageSince(start, config.router.dedupWindowMinutes * 60000, config.backfill.maxAgeDays * 86_400_000);
+    const late = await this.lateUsageOf(items, since);
+    return items.map(({ subscription, product, period }, n) => {
+      const customerId = subscription.customer_id;
+      const usage = invoiceUsage(product, (meterId) => totals(customerId, meterId));
+      const listed = new Map(meterIdsOf(items[n]).map((meterId) => [meterId, corrections(customerId, meterId)]));
+      return buildInvoice(invoiceId(subscription.subscription_id, period.start, period.end), subscription, product, period, usage, late[n], now, listed);
+    });
   }
 
-  /** Reads the usage of the subscription's invoiced periods since `since`; lateUsage says what changed. */
-  private async lateUsageOf(subscriptionId: string, customerId: string, meterIds: string[], since: number) {
-    const billed = this.ledger.periodsSince(subscriptionId, since);
+  /**
+   * The late usage of each item's subscription (in the items' order): its invoiced periods ending at or
+   * after `since` (lateUsageSince) whose usage now differs from what was billed, with the correction ids
+   * each adjustment line lists. Batched as the period close is: the usage of every distinct invoiced
+   * period is read in one query for all the customers that have it (one query per period, not per
+   * subscription and period), and the correction ids in one query per period that changed.
+   */
+  private async lateUsageOf(items: readonly DuePeriod<Period>[], since: number): Promise<LateUsage[][]> {
+    const billed = items.map((item) => this.ledger.periodsSince(item.subscription.subscription_id, since));
+    const periodKey = (start: string, end: string) => `${start}\u0000${end}`;
+    const reads = new Map<string, PeriodRead>();
+    const readOf = (start: string, end: string) => {
+      const key = periodKey(start, end);
+      const read = reads.get(key) ?? { start: Date.parse(start), end: Date.parse(end), customers: new Set<string>(), meters: new Set<string>() };
+      reads.set(key, read);
+      return read;
+    };
+    items.forEach((item, n) => {
+      for (const period of billed[n]) {
+        const read = readOf(period.start, period.end);
+        read.customers.add(item.subscription.customer_id);
+        for (const meterId of meterIdsOf(item)) read.meters.add(meterId);
+      }
+    });
     const totals = new Map<string, PeriodTotals>();
-    for (const period of billed) totals.set(period.start, await this.usage.totals(meterIds, [customerId], Date.parse(period.start), Date.parse(period.end)));
-    return lateUsage(billed, meterIds, (period, meterId) => totals.get(period.start)!(customerId, meterId));
+    for (const [key, read] of reads) totals.set(key, await this.usage.totals([...read.meters], [...read.customers], read.start, read.end));
+    const late = items.map((item, n) =>
+      lateUsage(billed[n], meterIdsOf(item), (period, meterId) => totals.get(periodKey(period.start, period.end))!(item.subscription.customer_id, meterId)),
+    );
+
+    const changed = new Map<string, PeriodRead>();
+    late.forEach((found, n) => {
+      for (const l of found) {
+        const key = periodKey(l.periodStart, l.periodEnd);
+        const read = changed.get(key) ?? { start: Date.parse(l.periodStart), end: Date.parse(l.periodEnd), customers: new Set<string>(), meters: new Set<string>() };
+        read.customers.add(items[n].subscription.customer_id);
+        read.meters.add(l.meterId);
+        changed.set(key, read);
+      }
+    });
+    const ids = new Map<string, PeriodCorrections>();
+    for (const [key, read] of changed) ids.set(key, await this.usage.corrections([...read.meters], [...read.customers], read.start, read.end));
+    return late.map((found, n) =>
+      listCorrections(found, billed[n], (l) => ids.get(periodKey(l.periodStart, l.periodEnd))!(items[n].subscription.customer_id, l.meterId)),
+    );
   }
+}
+
+/** The meters a subscription's product prices (those the catalog no longer has included: their usage reads as undefined). */
+const meterIdsOf = (item: DuePeriod<Period>): string[] => item.product.price.meters.map((m) => m.meter_id);
+
+/** One usage read of a period for the customers and meters that need it. */
+interface PeriodRead {
+  start: number;
+  end: number;
+  customers: Set<string>;
+  meters: Set<string>;
 }
 
 /** Billing as every deployment runs it: names from the one names module, the catalog followed live. */

@@ -28,6 +28,8 @@ export * from './queries/progress-queries';
 export * from './readers/usage-reader';
 export * from './readers/event-reader';
 export * from './readers/invoice-reader';
+export * from './queries/correction-target-queries';
+export * from './readers/correction-target';
 export * from './kafka/topic-reader';
 export * from './names';
 export * from './queries/billing-queries';

@@ -1,3 +1,4 @@
+import { toClickHouseTime } from '@meterstream/domain';
 import type { BuiltQuery } from './usage-queries';
 import { LIST_QUERY_SETTINGS, optionalTime, whereGiven } from './optional-filters';
 
@@ -38,4 +39,17 @@ ${LIST_QUERY_SETTINGS}`,
 
 export function invoiceByIdQuery(id: string): BuiltQuery {
   return { query: 'SELECT body FROM invoices FINAL WHERE id = {id:String} LIMIT 1', params: { id } };
+}
+
+/**
+ * Every stored invoice of one subscription whose period ends after `periodEndAfter` (epoch ms), oldest
+ * period first: the invoice of a period and every later one (which carry its adjustment lines).
+ */
+export function subscriptionInvoicesQuery(subscriptionId: string, periodEndAfter: number): BuiltQuery {
+  return {
+    query: `SELECT body FROM invoices FINAL
+WHERE subscription_id = {subscription_id:String} AND period_end > {period_end:DateTime64(3, 'UTC')}
+ORDER BY period_start ASC, id ASC`,
+    params: { subscription_id: subscriptionId, period_end: toClickHouseTime(periodEndAfter) },
+  };
 }

@@ -1,3 +1,4 @@
+import { toClickHouseTime } from '@meterstream/domain';
 import type { BuiltQuery } from './usage-queries';
 
 /** A meter's stored records of some events: where the first row of each was read from. */
@@ -23,5 +24,32 @@ FROM meter_records
 WHERE meter_id IN {meter_ids:Array(String)} AND customer_id IN {customer_ids:Array(String)} AND event_id IN {event_ids:Array(String)}
 GROUP BY meter_id, customer_id, event_id, source_partition`,
     params: { meter_ids: [...new Set(meterIds)], customer_ids: [...new Set(customerIds)], event_ids: [...new Set(eventIds)] },
+  };
+}
+
+/** The correction and backfill-batch ids with records of one (meter, customer) pair in a range. */
+export interface CorrectionIdsRow {
+  meter_id: string;
+  customer_id: string;
+  /** Sorted, once each. */
+  correction_ids: string[];
+}
+
+/**
+ * The ids of the corrections (void, amend) and backfill batches whose records lie in these meters, for
+ * these customers, in [start, end): per (meter, customer) pair that has any. Every version of a record
+ * counts (no FINAL: a record an amend replaced later still names the batch it came in, a removed one the
+ * void that removed it). Billing lists them on invoice lines (InvoiceLine.corrections). The primary key
+ * narrows the read to the pairs and the range, the correction_id minmax index (009) to the granules that
+ * hold any id.
+ */
+export function correctionIdsQuery(meterIds: readonly string[], customerIds: readonly string[], start: number, end: number): BuiltQuery {
+  return {
+    query: `SELECT meter_id, customer_id, arraySort(groupUniqArray(correction_id)) AS correction_ids
+FROM meter_records
+WHERE meter_id IN {meter_ids:Array(String)} AND customer_id IN {customer_ids:Array(String)}
+  AND timestamp >= {start:DateTime64(3, 'UTC')} AND timestamp < {end:DateTime64(3, 'UTC')} AND correction_id != ''
+GROUP BY meter_id, customer_id`,
+    params: { meter_ids: [...new Set(meterIds)], customer_ids: [...new Set(customerIds)], start: toClickHouseTime(start), end: toClickHouseTime(end) },
   };
 }

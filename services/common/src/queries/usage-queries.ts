@@ -1,4 +1,4 @@
-import { AGGREGATION_TYPES, AGGREGATIONS, aggregationOf, splitUsageRange, toClickHouseTime, type AggregationType } from '@meterstream/domain';
+import { AGGREGATION_TYPES, AGGREGATIONS, aggregationOf, splitUsageRange, toClickHouseTime, windowStartOf, type AggregationType } from '@meterstream/domain';
 import type { QueryParams } from '../warehouse/warehouse';
 
 const count = AGGREGATIONS.count;
@@ -30,6 +30,23 @@ export interface UsageScope {
   end: number;
   /** The aggregator's window size (AGGREGATOR_WINDOW_SECONDS × 1000): which windows lie wholly inside. */
   windowMs: number;
+  /** Usage as it would be with one stored record changed (POST /corrections/preview); none: as stored. */
+  override?: RecordOverride;
+}
+
+/**
+ * One event's record in one meter, read as a correction would leave it: removed (`after` null) or
+ * replaced by `after` (value: the decimal text a sum, max or last meter reads, "0" otherwise; uniqueKey:
+ * unique_count's distinct value). Nothing is written: the query treats the record's window as corrected
+ * (read from its records), leaves the stored record out and adds `after` instead.
+ */
+export interface RecordOverride {
+  meterId: string;
+  customerId: string;
+  eventId: string;
+  /** Event time, epoch ms: with the three ids, the record's key in meter_records. */
+  timestamp: number;
+  after: { value: string; uniqueKey: string | null } | null;
 }
 
 /**
@@ -43,17 +60,42 @@ export interface UsageScope {
  * The records of corrected windows are looked up between the first and the last corrected window of
  * the scope (scalar subqueries, which ClickHouse evaluates before it chooses the granules to read), so a
  * scope without corrections reads only its edge windows' records, as before.
+ *
+ * With `override` (RecordOverride, parameters o_*): its record's window is read as a corrected window
+ * (its partial left out, its records read), the stored record itself is left out, and the record after
+ * the change, when there is one and it lies in the range, is added as one more partial row.
  */
-function exactRangeSource(scope: string): string {
+function exactRangeSource(scope: string, override = false): string {
   const corrected = `SELECT meter_id, customer_id, window_start FROM corrected_windows FINAL
     WHERE ${scope} AND window_start >= {whole_start:DateTime64(3, 'UTC')} AND window_start < {whole_end:DateTime64(3, 'UTC')}`;
   const correctedBound = (fn: 'min' | 'max') => `(SELECT ${fn}(window_start) FROM corrected_windows
       WHERE ${scope} AND window_start >= {whole_start:DateTime64(3, 'UTC')} AND window_start < {whole_end:DateTime64(3, 'UTC')})`;
+  const pair = 'meter_id = {o_meter_id:String} AND customer_id = {o_customer_id:String}';
+  const time = (name: string) => `{${name}:DateTime64(3, 'UTC')}`;
+  // The override's window: its partial is left out, its records (within the range) are read.
+  const partialsBut = override ? `\n    AND NOT (${pair} AND window_start = ${time('o_window_start')})` : '';
+  const recordsAlso = override
+    ? `\n      OR (${pair} AND timestamp >= ${time('o_window_start')} AND timestamp < ${time('o_window_start')} + toIntervalMillisecond({window_ms:UInt64})
+        AND timestamp >= ${time('start')} AND timestamp < ${time('end')})`
+    : '';
+  // The override's record: the stored one left out, the one after the change (if any, in range) added.
+  const recordsBut = override ? `\n    AND NOT (${pair} AND event_id = {o_event_id:String} AND timestamp = ${time('o_timestamp')})` : '';
+  const recordAfter = override
+    ? `
+  UNION ALL
+  SELECT meter_id, customer_id, window_start, record_count, value, last_timestamp, last_event_id, unique_keys
+  FROM (
+    SELECT {o_meter_id:String} AS meter_id, {o_customer_id:String} AS customer_id, ${time('o_timestamp')} AS window_start,
+      toUInt64(1) AS record_count, {o_value:Decimal(76, 12)} AS value, ${time('o_timestamp')} AS last_timestamp,
+      {o_event_id:String} AS last_event_id, {o_unique_keys:Array(String)} AS unique_keys
+  )
+  WHERE ${scope} AND {o_present:UInt8} = 1 AND window_start >= ${time('start')} AND window_start < ${time('end')}`
+    : '';
   return `(
   SELECT meter_id, customer_id, window_start, record_count, value, last_timestamp, last_event_id, unique_keys
   FROM meter_usage
   WHERE ${scope} AND window_start >= {whole_start:DateTime64(3, 'UTC')} AND window_start < {whole_end:DateTime64(3, 'UTC')}
-    AND (meter_id, customer_id, window_start) NOT IN (${corrected})
+    AND (meter_id, customer_id, window_start) NOT IN (${corrected})${partialsBut}
   UNION ALL
   SELECT meter_id, customer_id, timestamp AS window_start, toUInt64(1) AS record_count, value, timestamp AS last_timestamp,
     event_id AS last_event_id, if(isNull(unique_key), CAST([] AS Array(String)), [assumeNotNull(unique_key)]) AS unique_keys
@@ -63,10 +105,25 @@ function exactRangeSource(scope: string): string {
     WHERE ${scope} AND ((timestamp >= {start:DateTime64(3, 'UTC')} AND timestamp < {whole_start:DateTime64(3, 'UTC')})
       OR (timestamp >= {whole_end:DateTime64(3, 'UTC')} AND timestamp < {end:DateTime64(3, 'UTC')})
       OR (timestamp >= ${correctedBound('min')} AND timestamp < ${correctedBound('max')} + toIntervalMillisecond({window_ms:UInt64})
-        AND (meter_id, customer_id, fromUnixTimestamp64Milli(intDiv(toUnixTimestamp64Milli(timestamp), {window_ms:UInt64}) * {window_ms:UInt64}, 'UTC')) IN (${corrected})))
+        AND (meter_id, customer_id, fromUnixTimestamp64Milli(intDiv(toUnixTimestamp64Milli(timestamp), {window_ms:UInt64}) * {window_ms:UInt64}, 'UTC')) IN (${corrected}))${recordsAlso})
   )
-  WHERE deleted = 0
+  WHERE deleted = 0${recordsBut}${recordAfter}
 )`;
+}
+
+/** The o_* parameters of an override (exactRangeSource). */
+function overrideParams(override: RecordOverride, windowMs: number): QueryParams {
+  const after = override.after;
+  return {
+    o_meter_id: override.meterId,
+    o_customer_id: override.customerId,
+    o_event_id: override.eventId,
+    o_timestamp: toClickHouseTime(override.timestamp),
+    o_window_start: toClickHouseTime(windowStartOf(override.timestamp, windowMs)),
+    o_present: after === null ? 0 : 1,
+    o_value: after?.value ?? '0',
+    o_unique_keys: after !== null && after.uniqueKey !== null ? [after.uniqueKey] : [],
+  };
 }
 
 function rangeParams(start: number, end: number, windowMs: number): QueryParams {
@@ -83,14 +140,19 @@ function rangeParams(start: number, end: number, windowMs: number): QueryParams 
 const ONE_PAIR = 'meter_id = {meter_id:String} AND customer_id = {customer_id:String}';
 
 function scopeParams(scope: UsageScope): QueryParams {
-  return { meter_id: scope.meterId, customer_id: scope.customerId, ...rangeParams(scope.start, scope.end, scope.windowMs) };
+  return {
+    meter_id: scope.meterId,
+    customer_id: scope.customerId,
+    ...rangeParams(scope.start, scope.end, scope.windowMs),
+    ...(scope.override ? overrideParams(scope.override, scope.windowMs) : {}),
+  };
 }
 
 /** One row `{ total, records }` for a meter and customer over [start, end), exact to the millisecond. */
 export function usageTotalQuery(scope: UsageScope): BuiltQuery {
   return {
     query: `SELECT ${mergeExpression(scope.aggregation)} AS total, ${mergeExpression('count')} AS records
-FROM ${exactRangeSource(ONE_PAIR)}`,
+FROM ${exactRangeSource(ONE_PAIR, scope.override !== undefined)}`,
     params: scopeParams(scope),
   };
 }
@@ -109,7 +171,7 @@ export function usageWindowsQuery(scope: UsageScope, window: UsageWindow, timeZo
     query: `SELECT toDateTime(toStartOfInterval(window_start, INTERVAL 1 ${WINDOW_UNITS[window]}, {tz:String}), {tz:String}) AS bucket,
   bucket + INTERVAL 1 ${WINDOW_UNITS[window]} AS bucket_end,
   ${mergeExpression(scope.aggregation)} AS value
-FROM ${exactRangeSource(ONE_PAIR)}
+FROM ${exactRangeSource(ONE_PAIR, scope.override !== undefined)}
 GROUP BY bucket ORDER BY bucket`,
     params: { ...scopeParams(scope), tz: timeZone },
   };
@@ -126,15 +188,28 @@ export interface PeriodUsageRow {
  * Usage of many (meter, customer) pairs over one period [start, end), exact to the millisecond, in a
  * single query, every aggregation's total
  * at once; `totalOf` picks the meter's own. Billing closes thousands of subscriptions with it.
+ * `override`: as it would be with that record changed (RecordOverride).
  */
-export function periodUsageQuery(meterIds: readonly string[], customerIds: readonly string[], start: number, end: number, windowMs: number): BuiltQuery {
+export function periodUsageQuery(
+  meterIds: readonly string[],
+  customerIds: readonly string[],
+  start: number,
+  end: number,
+  windowMs: number,
+  override?: RecordOverride,
+): BuiltQuery {
   const totals = AGGREGATION_TYPES.map((type) => `${mergeExpression(type)} AS ${aggregationOf(type).column}`).join(',\n  ');
   return {
     query: `SELECT meter_id, customer_id,
   ${totals}
-FROM ${exactRangeSource('meter_id IN {meter_ids:Array(String)} AND customer_id IN {customer_ids:Array(String)}')}
+FROM ${exactRangeSource('meter_id IN {meter_ids:Array(String)} AND customer_id IN {customer_ids:Array(String)}', override !== undefined)}
 GROUP BY meter_id, customer_id`,
-    params: { meter_ids: [...meterIds], customer_ids: [...customerIds], ...rangeParams(start, end, windowMs) },
+    params: {
+      meter_ids: [...meterIds],
+      customer_ids: [...customerIds],
+      ...rangeParams(start, end, windowMs),
+      ...(override ? overrideParams(override, windowMs) : {}),
+    },
   };
 }
 

@@ -56,3 +56,31 @@ describe('InvoiceLedger', () => {
     expect(ledger.periodsSince('other', 0)).toEqual([]);
   });
 });
+
+describe('InvoiceLedger: listed corrections', () => {
+  it("collects the ids each period's meter line and adjustment lines listed, per meter", () => {
+    const ledger = new InvoiceLedger();
+    const withIds = (l: InvoiceLine, ids: string[]): InvoiceLine => ({ ...l, corrections: ids });
+    ledger.record(invoice('inv_1', 's', ...P1, [withIds(line('fixed', null, null), []), withIds(line('meter', 'm', '3'), ['bf_1']), withIds(line('meter', 'n', '1'), [])]));
+    ledger.record(invoice('inv_2', 's', ...P2, [withIds(line('meter', 'm', '4'), ['cor_9']), withIds(line('adjustment', 'm', '-1', P1), ['cor_2', 'cor_1'])]));
+    // A line without the field (an invoice decoded from an older schema has []; one built in memory may lack it) lists none.
+    ledger.record(invoice('inv_3', 's', '2026-01-03T00:00:00.000Z', '2026-01-04T00:00:00.000Z', [line('adjustment', 'n', '2', P1)]));
+    const [p1, p2] = ledger.periodsSince('s', 0);
+    expect([...p1.listed('m')].sort()).toEqual(['bf_1', 'cor_1', 'cor_2']);
+    expect([...p1.listed('n')]).toEqual([]);
+    expect([...p2.listed('m')]).toEqual(['cor_9']);
+    expect(p1.billed('m')).toBe('2');
+    expect(p1.billed('n')).toBe('3');
+  });
+
+  it('ignores a repeated invoice (the topic read twice): ids and units count once', () => {
+    const ledger = new InvoiceLedger();
+    const adj = invoice('inv_2', 's', ...P2, [{ ...line('adjustment', 'm', '1', P1), corrections: ['cor_1'] }]);
+    ledger.record(invoice('inv_1', 's', ...P1, [line('meter', 'm', '3')]));
+    ledger.record(adj);
+    ledger.record(adj);
+    const [p1] = ledger.periodsSince('s', 0);
+    expect(p1.billed('m')).toBe('4');
+    expect([...p1.listed('m')]).toEqual(['cor_1']);
+  });
+});

@@ -1,11 +1,15 @@
 import { Decimal, decimalText } from '../decimal';
 import type { Invoice } from '../model/invoice';
 
+const NONE: ReadonlySet<string> = new Set();
+
 interface BilledPeriod {
   start: string;
   end: string;
   /** Units billed per meter for this period: the meter line plus every later adjustment of it. */
   units: Map<string, Decimal>;
+  /** Correction and backfill-batch ids listed per meter by the lines billed for this period. */
+  listed: Map<string, Set<string>>;
 }
 
 /** An invoiced period and the units billed for it so far, per meter (decimal text). */
@@ -13,12 +17,19 @@ export interface BilledUsage {
   start: string;
   end: string;
   billed(meterId: string): string;
+  /**
+   * The correction and backfill-batch ids that the lines billed for this period (its meter line and
+   * every adjustment of it) listed for this meter: a later adjustment lists only others.
+   */
+  listed(meterId: string): ReadonlySet<string>;
 }
 
 /**
  * What has been invoiced, rebuilt from the invoices topic at start. Pure: no I/O. Answers "is this
- * period invoiced?" and "how many units of this meter were billed for that period?", which is what
- * adjustment lines are computed against (so late usage is billed once, never twice).
+ * period invoiced?", "how many units of this meter were billed for that period?", which is what
+ * adjustment lines are computed against (so late usage is billed once, never twice), and "which
+ * corrections and backfill batches did the lines of that period list?" (InvoiceLine.corrections), so
+ * that an id is listed by one line only.
  */
 export class InvoiceLedger {
   private readonly ids = new Set<string>();
@@ -43,6 +54,11 @@ export class InvoiceLedger {
           ? this.period(invoice.subscription_id, line.adjusted_period_start, line.adjusted_period_end)
           : own;
       target.units.set(line.meter_id, (target.units.get(line.meter_id) ?? new Decimal(0)).plus(line.units_consumed));
+      const ids = line.corrections ?? [];
+      if (ids.length === 0) continue;
+      const listed = target.listed.get(line.meter_id) ?? new Set<string>();
+      for (const id of ids) listed.add(id);
+      target.listed.set(line.meter_id, listed);
     }
   }
 
@@ -51,7 +67,12 @@ export class InvoiceLedger {
     return [...(this.periods.get(subscriptionId)?.values() ?? [])]
       .filter((p) => Date.parse(p.end) >= since)
       .sort((a, b) => a.start.localeCompare(b.start))
-      .map((p) => ({ start: p.start, end: p.end, billed: (meterId: string) => decimalText(p.units.get(meterId) ?? new Decimal(0)) }));
+      .map((p) => ({
+        start: p.start,
+        end: p.end,
+        billed: (meterId: string) => decimalText(p.units.get(meterId) ?? new Decimal(0)),
+        listed: (meterId: string) => p.listed.get(meterId) ?? NONE,
+      }));
   }
 
   private period(subscriptionId: string, start: string, end: string): BilledPeriod {
@@ -62,7 +83,7 @@ export class InvoiceLedger {
     }
     let period = bySub.get(start);
     if (!period) {
-      period = { start, end, units: new Map() };
+      period = { start, end, units: new Map(), listed: new Map() };
       bySub.set(start, period);
     }
     return period;

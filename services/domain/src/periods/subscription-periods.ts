@@ -38,6 +38,18 @@ export function openPeriod(subscription: Pick<Subscription, 'start' | 'ends_at'>
   return clipPeriod(periodAt(anchor, interval, count, Math.max(now, anchor)), endsAt);
 }
 
+/**
+ * The period that holds `at` (epoch ms), clipped to the subscription's end; null when `at` lies before
+ * its start or at or after its end. Billing bills an event of time `at` in this period.
+ */
+export function periodHolding(subscription: Pick<Subscription, 'start' | 'ends_at'>, cycle: BillingCycle, at: number): Period | null {
+  const anchor = anchorOf(subscription);
+  const endsAt = endOf(subscription);
+  if (at < anchor || (endsAt !== null && at >= endsAt)) return null;
+  const { payment_frequency_interval: interval, payment_frequency_count: count } = cycle;
+  return clipPeriod(periodAt(anchor, interval, count, at), endsAt);
+}
+
 /** The open period, else the last one (an ended subscription); null when none began. */
 export function currentPeriod(subscription: Pick<Subscription, 'start' | 'ends_at'>, cycle: BillingCycle, now: number): Period | null {
   return openPeriod(subscription, cycle, now) ?? elapsedPeriods(subscription, cycle, now)[0] ?? null;

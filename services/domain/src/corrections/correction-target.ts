@@ -1,0 +1,50 @@
+import { MeterstreamError } from '../errors';
+import { beyondBackfillLimit } from '../routing/route-decision';
+
+/** An accepted event as the events table stores it, with its metadata as its latest amend left it. */
+export interface StoredEvent {
+  event_id: string;
+  customer_id: string;
+  event_name: string;
+  /** Event time, epoch ms. */
+  timestamp: number;
+  /** The metadata now, JSON text as stored: the event's own, or its latest amend's. */
+  metadata: string;
+  /** True when an amend changed it. */
+  amended: boolean;
+}
+
+/**
+ * The event a void or amend names, as the events table and the audit trail (event_corrections) know it:
+ * the customer's event (and whether its latest correction voided it), or none, with or without another
+ * customer's event of that id.
+ */
+export type CorrectionTarget =
+  | { kind: 'found'; event: StoredEvent; voided: boolean }
+  /** The customer has no event of this id, another customer has. */
+  | { kind: 'of-another-customer' }
+  | { kind: 'none' };
+
+/**
+ * Why a void or amend of event `eventId` of customer `customerId` is refused, or undefined when the
+ * event can be corrected now. One rule for POST /events/{id}/void, /amend and /corrections/preview,
+ * checked in this order:
+ * - 404 EVENT_NOT_FOUND: the customer has no such event (or it is not stored yet: retry shortly);
+ * - 422 EVENT_OF_ANOTHER_CUSTOMER: only another customer's event has the id;
+ * - 409 EVENT_VOIDED: its latest correction voided it;
+ * - 422 EVENT_OLDER_THAN_BACKFILL_LIMIT: its time lies more than BACKFILL_MAX_AGE_DAYS before `now`
+ *   (beyondBackfillLimit, the rule the router applies to the correction's Kafka record time).
+ */
+export function correctionTargetRefusal(target: CorrectionTarget, customerId: string, eventId: string, now: number, backfillMaxAgeMs: number): MeterstreamError | undefined {
+  const what = `event ${eventId} of customer ${customerId}`;
+  if (target.kind === 'none') return new MeterstreamError('EVENT_NOT_FOUND', `${what} does not exist (an event accepted moments ago may not be stored yet: retry shortly)`);
+  if (target.kind === 'of-another-customer') return new MeterstreamError('EVENT_OF_ANOTHER_CUSTOMER', `${what} does not exist: the id is another customer's event`);
+  if (target.voided) return new MeterstreamError('EVENT_VOIDED', `${what} is voided: it can no longer be corrected`);
+  if (beyondBackfillLimit(target.event.timestamp, now, backfillMaxAgeMs)) {
+    return new MeterstreamError(
+      'EVENT_OLDER_THAN_BACKFILL_LIMIT',
+      `${what} has time ${new Date(target.event.timestamp).toISOString()}, older than the backfill limit of ${backfillMaxAgeMs / 86_400_000} days (BACKFILL_MAX_AGE_DAYS): it can no longer be corrected`,
+    );
+  }
+  return undefined;
+}
