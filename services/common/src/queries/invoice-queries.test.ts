@@ -1,4 +1,4 @@
-import { invoiceByIdQuery, invoicesPageQuery } from './invoice-queries';
+import { invoiceByIdQuery, invoicesPageQuery, subscriptionInvoicesQuery } from './invoice-queries';
 
 describe('invoice queries', () => {
   it('binds every filter as a parameter, newest period first, FINAL against retried inserts', () => {
@@ -32,5 +32,14 @@ SETTINGS max_execution_time = 5`);
   it('has no WHERE without filters, and reads one invoice by id', () => {
     expect(invoicesPageQuery({}, 5, 0).query.split('\n')[0]).toBe('SELECT body FROM invoices FINAL');
     expect(invoiceByIdQuery('inv_1')).toEqual({ query: 'SELECT body FROM invoices FINAL WHERE id = {id:String} LIMIT 1', params: { id: 'inv_1' } });
+  });
+
+  it("reads a subscription's invoices from a period on, oldest first, values bound", () => {
+    const { query, params } = subscriptionInvoicesQuery("sub'1", Date.UTC(2026, 0, 2, 3, 4, 5, 6));
+    expect(query).toContain("WHERE subscription_id = {subscription_id:String} AND period_end > {period_end:DateTime64(3, 'UTC')}");
+    expect(query).toContain('FROM invoices FINAL');
+    expect(query).toMatch(/ORDER BY period_start ASC, id ASC$/);
+    expect(query).not.toMatch(/sub'1|2026/);
+    expect(params).toEqual({ subscription_id: "sub'1", period_end: '2026-01-02 03:04:05.006' });
   });
 });

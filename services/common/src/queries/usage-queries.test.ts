@@ -1,5 +1,5 @@
 import { AGGREGATION_TYPES, type AggregationType } from '@meterstream/domain';
-import { USAGE_WINDOWS, mergeExpression, usageTotalQuery, usageWindowsQuery } from './usage-queries';
+import { USAGE_WINDOWS, mergeExpression, periodUsageQuery, usageTotalQuery, usageWindowsQuery } from './usage-queries';
 
 const START = Date.UTC(2026, 0, 1, 0, 0, 0, 0);
 const END = Date.UTC(2026, 1, 1, 0, 0, 0, 0);
@@ -123,5 +123,52 @@ describe('usageWindowsQuery', () => {
     expect(query).not.toContain('DROP');
     expect(query).not.toContain('brien');
     for (const placeholder of PLACEHOLDERS) expect(query).toContain(placeholder);
+  });
+});
+
+describe('usage with a record override (POST /corrections/preview)', () => {
+  const override = {
+    meterId: 'meter_x1',
+    customerId: "o'brien",
+    eventId: "evt'; DROP TABLE meter_records --",
+    timestamp: Date.UTC(2026, 0, 10, 12, 34, 56, 789),
+    after: { value: '12345678901234.123456789012', uniqueKey: 'key_secret' },
+  };
+
+  it('binds every override value and splices none into the SQL', () => {
+    for (const built of [usageTotalQuery(scope({ override })), periodUsageQuery(['meter_x1'], ["o'brien"], START, END, 60_000, override)]) {
+      for (const text of ['meter_x1', 'brien', 'DROP', 'key_secret', '12345678901234', '2026', '12:34']) expect(built.query).not.toContain(text);
+      expect(built.params).toMatchObject({
+        o_meter_id: 'meter_x1',
+        o_customer_id: "o'brien",
+        o_event_id: override.eventId,
+        o_timestamp: '2026-01-10 12:34:56.789',
+        o_window_start: '2026-01-10 12:34:00.000',
+        o_present: 1,
+        o_value: '12345678901234.123456789012',
+        o_unique_keys: ['key_secret'],
+      });
+    }
+  });
+
+  it("reads the record's window from its records, leaves the stored record out and adds the one after", () => {
+    const { query } = periodUsageQuery(['m'], ['c'], START, END, 60_000, override);
+    expect(query).toContain("AND NOT (meter_id = {o_meter_id:String} AND customer_id = {o_customer_id:String} AND window_start = {o_window_start:DateTime64(3, 'UTC')})");
+    expect(query).toContain("OR (meter_id = {o_meter_id:String} AND customer_id = {o_customer_id:String} AND timestamp >= {o_window_start:DateTime64(3, 'UTC')}");
+    expect(query).toContain("AND NOT (meter_id = {o_meter_id:String} AND customer_id = {o_customer_id:String} AND event_id = {o_event_id:String} AND timestamp = {o_timestamp:DateTime64(3, 'UTC')})");
+    expect(query).toContain('{o_value:Decimal(76, 12)} AS value');
+    expect(query).toMatch(/WHERE meter_id IN \{meter_ids:Array\(String\)\} AND customer_id IN \{customer_ids:Array\(String\)\} AND \{o_present:UInt8\} = 1/);
+  });
+
+  it('a removal adds no record (o_present 0) and no key', () => {
+    expect(periodUsageQuery(['m'], ['c'], START, END, 60_000, { ...override, after: null }).params).toMatchObject({ o_present: 0, o_value: '0', o_unique_keys: [] });
+    expect(usageTotalQuery(scope({ override: { ...override, after: { value: '3', uniqueKey: null } } })).params).toMatchObject({ o_present: 1, o_value: '3', o_unique_keys: [] });
+  });
+
+  it('without an override, the query is the plain one (no o_ parameter)', () => {
+    const plain = periodUsageQuery(['m'], ['c'], START, END, 60_000);
+    expect(plain.query).not.toContain('o_');
+    expect(Object.keys(plain.params).filter((k) => k.startsWith('o_'))).toEqual([]);
+    expect(usageTotalQuery(scope()).query).not.toContain('{o_');
   });
 });

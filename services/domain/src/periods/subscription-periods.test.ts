@@ -1,4 +1,4 @@
-import { cancellation, currentPeriod, elapsedPeriods, openPeriod, periodsOverlapping, type BillingCycle } from './subscription-periods';
+import { cancellation, currentPeriod, elapsedPeriods, openPeriod, periodHolding, periodsOverlapping, type BillingCycle } from './subscription-periods';
 
 const t = (iso: string) => Date.parse(iso);
 const MONTHLY: BillingCycle = { payment_frequency_interval: 'Month', payment_frequency_count: 1 };
@@ -79,5 +79,15 @@ describe('cancellation', () => {
     expect(cancellation(scheduled, MONTHLY, now, false)).toBeNull();
     expect(cancellation(scheduled, MONTHLY, now, true)?.ends_at).toBe('2026-02-10T08:00:00.000Z');
     expect(cancellation(sub('2026-01-05T00:00:00Z', '2026-02-01T00:00:00.000Z'), MONTHLY, now, true)).toBeNull();
+  });
+});
+
+describe('periodHolding', () => {
+  it('is the period that holds the time, clipped at the end, and null outside the subscription', () => {
+    const s = sub('2026-01-31T00:00:00Z', '2026-03-10T12:00:00.000Z');
+    expect(spans([periodHolding(s, MONTHLY, t('2026-02-28T00:00:00Z'))!])).toEqual([['2026-02-28T00:00:00.000Z', '2026-03-10T12:00:00.000Z']]);
+    expect(spans([periodHolding(s, MONTHLY, t('2026-02-27T23:59:59.999Z'))!])).toEqual([['2026-01-31T00:00:00.000Z', '2026-02-28T00:00:00.000Z']]);
+    expect(periodHolding(s, MONTHLY, t('2026-01-30T23:59:59.999Z'))).toBeNull();
+    expect(periodHolding(s, MONTHLY, t('2026-03-10T12:00:00.000Z'))).toBeNull();
   });
 });
