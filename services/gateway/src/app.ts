@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { EventReader, InvoiceReader, Metrics, UsageReader, readiness, type HealthCheck, type Logger, type MeterstreamConfig, type Warehouse } from '@meterstream/common';
+import { CorrectionTargetReader, EventReader, InvoiceReader, Metrics, UsageReader, readiness, type HealthCheck, type Logger, type MeterstreamConfig, type Warehouse } from '@meterstream/common';
 import { MeterIndex, MeterstreamError } from '@meterstream/domain';
 import type { ApiKeyCatalog } from './api-key-commands';
 import { ApiKeyIndex } from './api-key-index';
@@ -12,6 +12,8 @@ import { registerApiKeyRoutes } from './routes/api-keys';
 import { registerBillingRoutes, type BillingPort } from './routes/billing';
 import { registerEventRoutes } from './routes/events';
 import { registerEventQueryRoutes } from './routes/events-query';
+import { registerCorrectionPreviewRoutes } from './routes/correction-preview';
+import { CorrectionPreviewer } from './correction-preview';
 import { SeenEvents } from './seen-events';
 import { registerMeterRoutes, type MeterCatalog } from './routes/meters';
 import { registerUsageRoutes } from './routes/usage';
@@ -50,6 +52,8 @@ export interface GatewayDeps {
   settings: Pick<MeterstreamConfig['gateway'], 'bodyLimitBytes' | 'maxEventAgeSeconds' | 'maxFutureSkewSeconds'>;
   /** The aggregator's window size in ms (config.aggregator.windowSeconds × 1000), for exact usage ranges. */
   usageWindowMs: number;
+  /** BACKFILL_MAX_AGE_DAYS (config.backfill): how old a backfilled or corrected event may be. */
+  backfill: MeterstreamConfig['backfill'];
 }
 
 export function buildGateway(deps: GatewayDeps): FastifyInstance {
@@ -121,13 +125,26 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     api.addHook('onClose', async () => unsubscribe());
     registerEventRoutes(api, deps.publisher, new SeenEvents(events, deps.logger), limits, { match: (event) => meterIndex.match(event) });
     registerEventQueryRoutes(api, events, deps.meters.catalog.store, businessId);
+    const invoices = new InvoiceReader(deps.warehouse);
+    registerCorrectionPreviewRoutes(
+      api,
+      new CorrectionPreviewer({
+        targets: new CorrectionTargetReader(deps.warehouse),
+        usage,
+        invoices,
+        catalog: store,
+        meters: () => meterIndex,
+        limits,
+        backfillMaxAgeMs: deps.backfill.maxAgeDays * 86_400_000,
+      }),
+    );
     registerMeterRoutes(api, deps.meters, businessId);
     registerUsageRoutes(api, usage, deps.meters.catalog.store);
     registerCustomerRoutes(api, deps.meters.catalog, businessId);
     registerProductRoutes(api, deps.meters.catalog, businessId);
     registerSubscriptionRoutes(api, deps.meters.catalog);
     registerSubscriptionUsageRoutes(api, usage, deps.meters.catalog.store);
-    registerInvoiceRoutes(api, new InvoiceReader(deps.warehouse));
+    registerInvoiceRoutes(api, invoices);
     if (deps.billing) registerBillingRoutes(api, deps.billing);
     registerApiKeyRoutes(api, deps.auth.keys);
   });

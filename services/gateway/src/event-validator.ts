@@ -37,7 +37,7 @@ export const DEFAULT_INGEST_LIMITS: IngestLimits = {
 };
 
 /** A JSON object (not an array, not a number the exact parser kept as text). */
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !isLosslessNumber(v);
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !isLosslessNumber(v);
 
 /**
  * Validates an ingest request body (parsed by json-body.ts in its exact form: numbers are
@@ -112,7 +112,13 @@ export function validateIngestBody(body: unknown, now: number, limits: IngestLim
   return events;
 }
 
-function validateMetadata(
+/**
+ * The metadata of an event (ingest, an amend or its preview), by ingest's rules: at most maxMetadataKeys
+ * keys of valid text; string values of valid text within maxMetadataValueLength; booleans; numbers
+ * (lossless: LosslessNumber or an exact JavaScript number) as exact decimal text in the range of metered
+ * values. Absent or null is {}. Every problem goes to `fail` with its field (metadata.<key>).
+ */
+export function validateMetadata(
   raw: unknown,
   limits: IngestLimits,
   fail: (field: string, message: string) => void,
@@ -148,7 +154,7 @@ function validateMetadata(
 }
 
 /** A value that a matching sum, max or last meter reads must be a decimal in range (meteredValue: the router's rule). */
-function checkMeteredValues(event: UsageEvent, meters: Pick<MeterIndex, 'match'>, fail: (field: string, message: string) => void): void {
+export function checkMeteredValues(event: UsageEvent, meters: Pick<MeterIndex, 'match'>, fail: (field: string, message: string) => void): void {
   const failed = new Set<string>();
   for (const meter of meters.match(event)) {
     const read = meteredValue(meter, event.metadata);

@@ -134,6 +134,25 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     errors: ['AMBIGUOUS_EVENT_ID'],
     warehouse: true,
   },
+  'POST /corrections/preview': {
+    summary: 'What a void or amend of a stored event would change (usage and billing per meter and subscription period), applying nothing',
+    tag: 'Usage events',
+    dodo: false,
+    body: obj(
+      {
+        customer_id: { ...id, maxLength: 256 },
+        event_id: { ...id, maxLength: 256 },
+        kind: { type: 'string', enum: ['void', 'amend'] },
+        metadata: { ...metadata, description: 'amend only (required): the event metadata after it; numbers keep every digit' },
+      },
+      ['customer_id', 'event_id', 'kind'],
+    ),
+    success: one(
+      '{kind, event, metadata, meters: [{meter_id, change, value, unique_key, subscriptions: [{subscription_id, product_id, currency, period_start, period_end, usage_now, usage_after, invoiced, billed_units, units_change, amount_change}]}], rejected}; quantities and amounts are exact decimal strings, amounts in the lowest denomination',
+    ),
+    errors: ['EVENT_NOT_FOUND', 'EVENT_OF_ANOTHER_CUSTOMER', 'EVENT_VOIDED', 'EVENT_OLDER_THAN_BACKFILL_LIMIT'],
+    warehouse: true,
+  },
   'POST /meters': {
     summary: 'Create a meter',
     tag: 'Meters',
