@@ -19,6 +19,8 @@ import {
   lateUsage,
   lateUsageSince,
   listCorrections,
+  periodKey,
+  readsByPeriod,
   periodsToClose,
   buildInvoice,
   duePeriods,
@@ -253,55 +255,21 @@ export class Billing implements HealthCheck {
    */
   private async lateUsageOf(items: readonly DuePeriod<Period>[], since: number): Promise<LateUsage[][]> {
     const billed = items.map((item) => this.ledger.periodsSince(item.subscription.subscription_id, since));
-    const periodKey = (start: string, end: string) => `${start}\u0000${end}`;
-    const reads = new Map<string, PeriodRead>();
-    const readOf = (start: string, end: string) => {
-      const key = periodKey(start, end);
-      const read = reads.get(key) ?? { start: Date.parse(start), end: Date.parse(end), customers: new Set<string>(), meters: new Set<string>() };
-      reads.set(key, read);
-      return read;
-    };
-    items.forEach((item, n) => {
-      for (const period of billed[n]) {
-        const read = readOf(period.start, period.end);
-        read.customers.add(item.subscription.customer_id);
-        for (const meterId of meterIdsOf(item)) read.meters.add(meterId);
-      }
-    });
+    const customerOf = (n: number) => items[n].subscription.customer_id;
     const totals = new Map<string, PeriodTotals>();
-    for (const [key, read] of reads) totals.set(key, await this.usage.totals([...read.meters], [...read.customers], read.start, read.end));
-    const late = items.map((item, n) =>
-      lateUsage(billed[n], meterIdsOf(item), (period, meterId) => totals.get(periodKey(period.start, period.end))!(item.subscription.customer_id, meterId)),
-    );
-
-    const changed = new Map<string, PeriodRead>();
-    late.forEach((found, n) => {
-      for (const l of found) {
-        const key = periodKey(l.periodStart, l.periodEnd);
-        const read = changed.get(key) ?? { start: Date.parse(l.periodStart), end: Date.parse(l.periodEnd), customers: new Set<string>(), meters: new Set<string>() };
-        read.customers.add(items[n].subscription.customer_id);
-        read.meters.add(l.meterId);
-        changed.set(key, read);
-      }
-    });
+    for (const read of readsByPeriod(items.map((item, n) => ({ customerId: customerOf(n), meterIds: meterIdsOf(item), periods: billed[n] })))) {
+      totals.set(periodKey(read), await this.usage.totals(read.meterIds, read.customerIds, Date.parse(read.start), Date.parse(read.end)));
+    }
+    const late = items.map((item, n) => lateUsage(billed[n], meterIdsOf(item), (period, meterId) => totals.get(periodKey(period))!(customerOf(n), meterId)));
+    const changed = late.flatMap((found, n) => found.map((l) => ({ customerId: customerOf(n), meterIds: [l.meterId], periods: [{ start: l.periodStart, end: l.periodEnd }] })));
     const ids = new Map<string, PeriodCorrections>();
-    for (const [key, read] of changed) ids.set(key, await this.usage.corrections([...read.meters], [...read.customers], read.start, read.end));
-    return late.map((found, n) =>
-      listCorrections(found, billed[n], (l) => ids.get(periodKey(l.periodStart, l.periodEnd))!(items[n].subscription.customer_id, l.meterId)),
-    );
+    for (const read of readsByPeriod(changed)) ids.set(periodKey(read), await this.usage.corrections(read.meterIds, read.customerIds, Date.parse(read.start), Date.parse(read.end)));
+    return late.map((found, n) => listCorrections(found, billed[n], (l) => ids.get(periodKey({ start: l.periodStart, end: l.periodEnd }))!(customerOf(n), l.meterId)));
   }
 }
 
 /** The meters a subscription's product prices (those the catalog no longer has included: their usage reads as undefined). */
 const meterIdsOf = (item: DuePeriod<Period>): string[] => item.product.price.meters.map((m) => m.meter_id);
-
-/** One usage read of a period for the customers and meters that need it. */
-interface PeriodRead {
-  start: number;
-  end: number;
-  customers: Set<string>;
-  meters: Set<string>;
-}
 
 /** Billing as every deployment runs it: names from the one names module, the catalog followed live. */
 export function createBilling(

@@ -26,6 +26,7 @@ export * from './billing/period-closing';
 export * from './billing/late-usage';
 export * from './billing/invoice-builder';
 export * from './billing/adjustment-pricing';
+export * from './billing/period-reads';
 export * from './periods/billing-periods';
 export * from './periods/subscription-periods';
 export * from './pricing/charge-model';
