@@ -13,7 +13,11 @@ export interface InvoiceLine {
   /** Adjustment lines: the earlier period whose late usage this line bills. */
   adjusted_period_start?: string | null;
   adjusted_period_end?: string | null;
-  /** Adjustment lines: ids of the corrections and backfill batches first billed by this line. */
+  /**
+   * Meter and adjustment lines: ids of the corrections and backfill batches first billed by this line,
+   * sorted (buildInvoice: a meter line those in its period when billed, an adjustment those no earlier
+   * line of its period and meter listed); empty on other lines.
+   */
   corrections?: string[];
   /** Meter lines: the pricing model; null on other lines. */
   pricing_model?: string | null;
