@@ -43,5 +43,6 @@ export * from './catalog-input/subscription-input';
 export * from './catalog-input/product-input';
 export * from './aggregations/usage-range';
 export * from './storage/storable-record';
+export * from './corrections/backfill-age';
 export * from './corrections/correction-target';
 export * from './corrections/correction-preview';

@@ -1,3 +1,4 @@
+import { BACKFILL_ACCEPT_MARGIN_MS } from './backfill-age';
 import { correctionTargetRefusal, type CorrectionTarget } from './correction-target';
 
 const DAY = 86_400_000;
@@ -21,8 +22,10 @@ describe('correctionTargetRefusal', () => {
     expect([code(found(NOW - LIMIT - 1)), status(found(NOW - LIMIT - 1))]).toEqual(['EVENT_OLDER_THAN_BACKFILL_LIMIT', 422]);
   });
 
-  it('accepts an event up to the limit old (the router rule: strictly older is refused)', () => {
-    expect(correctionTargetRefusal(found(NOW - LIMIT), 'c1', 'e1', NOW, LIMIT)).toBeUndefined();
+  it('accepts an event up to the limit old less the gateway margin (what the router then never refuses)', () => {
+    const edge = NOW - LIMIT + BACKFILL_ACCEPT_MARGIN_MS;
+    expect(correctionTargetRefusal(found(edge), 'c1', 'e1', NOW, LIMIT)).toBeUndefined();
+    expect(code(found(edge - 1))).toBe('EVENT_OLDER_THAN_BACKFILL_LIMIT');
     expect(correctionTargetRefusal(found(NOW + 1000), 'c1', 'e1', NOW, LIMIT)).toBeUndefined();
   });
 

@@ -1,5 +1,5 @@
 import { MeterstreamError } from '../errors';
-import { beyondBackfillLimit } from '../routing/route-decision';
+import { tooOldToAccept } from './backfill-age';
 
 /** An accepted event as the events table stores it, with its metadata as its latest amend left it. */
 export interface StoredEvent {
@@ -32,15 +32,17 @@ export type CorrectionTarget =
  * - 404 EVENT_NOT_FOUND: the customer has no such event (or it is not stored yet: retry shortly);
  * - 422 EVENT_OF_ANOTHER_CUSTOMER: only another customer's event has the id;
  * - 409 EVENT_VOIDED: its latest correction voided it;
- * - 422 EVENT_OLDER_THAN_BACKFILL_LIMIT: its time lies more than BACKFILL_MAX_AGE_DAYS before `now`
- *   (beyondBackfillLimit, the rule the router applies to the correction's Kafka record time).
+ * - 422 EVENT_OLDER_THAN_BACKFILL_LIMIT: its time lies more than BACKFILL_MAX_AGE_DAYS before `now`,
+ *   less the gateway's margin (tooOldToAccept: the router applies beyondBackfillLimit to the
+ *   correction's Kafka record time, a little later than `now`, and must never refuse what the gateway
+ *   accepted).
  */
 export function correctionTargetRefusal(target: CorrectionTarget, customerId: string, eventId: string, now: number, backfillMaxAgeMs: number): MeterstreamError | undefined {
   const what = `event ${eventId} of customer ${customerId}`;
   if (target.kind === 'none') return new MeterstreamError('EVENT_NOT_FOUND', `${what} does not exist (an event accepted moments ago may not be stored yet: retry shortly)`);
   if (target.kind === 'of-another-customer') return new MeterstreamError('EVENT_OF_ANOTHER_CUSTOMER', `${what} does not exist: the id is another customer's event`);
   if (target.voided) return new MeterstreamError('EVENT_VOIDED', `${what} is voided: it can no longer be corrected`);
-  if (beyondBackfillLimit(target.event.timestamp, now, backfillMaxAgeMs)) {
+  if (tooOldToAccept(target.event.timestamp, now, backfillMaxAgeMs)) {
     return new MeterstreamError(
       'EVENT_OLDER_THAN_BACKFILL_LIMIT',
       `${what} has time ${new Date(target.event.timestamp).toISOString()}, older than the backfill limit of ${backfillMaxAgeMs / 86_400_000} days (BACKFILL_MAX_AGE_DAYS): it can no longer be corrected`,
