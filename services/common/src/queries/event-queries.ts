@@ -50,7 +50,8 @@ ${LIST_QUERY_SETTINGS}`,
  * A page of the events meter `meterId` counted, newest first: the page's (customer, event) pairs come
  * from meter_records (one row per counted event, ordered by meter first, so only the meter's rows are
  * read; FINAL keeps one row per counted event, and lets ClickHouse keep only the top rows while it
- * sorts), then their rows from `events` by its primary key (customer_id, event_id), repeats dropped
+ * sorts; a record a void or amend removed from the meter is left out), then their rows from `events` by
+ * its primary key (customer_id, event_id), repeats dropped
  * (LIMIT 1 BY), so a page holds each event once. The scope's event name is the meter's
  * and is not applied again.
  */
@@ -68,7 +69,8 @@ export function meterEventsPageQuery(meterId: string, scope: EventScope, limit: 
   return {
     query: `SELECT ${COLUMNS} FROM events
 WHERE (customer_id, event_id) IN (
-  SELECT customer_id, event_id FROM meter_records FINAL${where}
+  SELECT customer_id, event_id FROM (SELECT customer_id, event_id, timestamp, deleted FROM meter_records FINAL${where})
+  WHERE deleted = 0
   ORDER BY timestamp DESC, event_id ASC, customer_id ASC
   LIMIT {limit:UInt32} OFFSET {offset:UInt32}
 )
