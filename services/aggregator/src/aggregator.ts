@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import {
+  CorrectionReader,
   DlqProducer,
   EventReader,
   Metrics,
@@ -51,6 +52,8 @@ export class Aggregator implements HealthCheck {
     const names = pipelineNames(config.kafka.topicPrefix);
     this.dlq = new DlqProducer(kafka, topics.eventsDlq);
     const storedEvents = new EventReader(warehouse);
+    const storedCorrections = new CorrectionReader(warehouse);
+    const backfillMaxAgeMs = config.backfill.maxAgeDays * 86_400_000;
     const common = {
       kafka,
       warehouse,
@@ -77,7 +80,12 @@ export class Aggregator implements HealthCheck {
       groupId: names.rawEventSinkGroup,
       topics: [topics.events],
       progressQuery: eventsProgressQuery,
-      newBuffer: () => new RawEventBuffer(codec, (events) => storedEvents.knownEvents(events)),
+      newBuffer: () =>
+        new RawEventBuffer(codec, {
+          stored: (events) => storedEvents.knownEvents(events),
+          storedCorrections: (refs) => storedCorrections.knownCorrections(refs),
+          backfillMaxAgeMs,
+        }),
     });
     this.unsubscribe = catalog.onChange('meters', () => {
       this.usage.updateTopics(meterTopics()).catch((err) => logger.error({ err }, 'could not follow the new meter topics'));

@@ -104,3 +104,14 @@ export function knownEventsQuery(events: readonly EventRef[]): BuiltQuery {
     params: { customers: [...new Set(events.map((e) => e.customer_id))], ids: [...new Set(events.map((e) => e.event_id))] },
   };
 }
+
+/**
+ * The rows of these events (customer_id, event_id), one per event: rows whose customer and id are both
+ * among the candidates' (two bound arrays, by primary key); the caller keeps the exact pairs.
+ */
+export function eventsByRefsQuery(events: readonly EventRef[]): BuiltQuery {
+  return {
+    query: `SELECT ${COLUMNS} FROM events WHERE customer_id IN {customers:Array(String)} AND event_id IN {ids:Array(String)} LIMIT 1 BY customer_id, event_id`,
+    params: { customers: [...new Set(events.map((e) => e.customer_id))], ids: [...new Set(events.map((e) => e.event_id))] },
+  };
+}
