@@ -48,7 +48,7 @@ export class EventCorrections {
     this.clock = deps.clock ?? Date.now;
   }
 
-  apply(kind: CorrectionKind, eventId: string, body: unknown, requestedBy: string | null): Promise<CorrectionAnswer> {
+  async apply(kind: CorrectionKind, eventId: string, body: unknown, requestedBy: string | null): Promise<CorrectionAnswer> {
     const input = validateCorrectionBody(kind, eventId, body, this.deps.limits);
     const request: CorrectionRequest = { ...input, event_id: eventId, kind, requested_by: requestedBy };
     return this.deps.recent.serialize(request.customer_id, () => this.decideAndProduce(request));

@@ -1,4 +1,4 @@
-import { eventsByIdQuery, eventsPageQuery, knownEventsQuery, meterEventsPageQuery } from './event-queries';
+import { eventsByIdQuery, eventsByRefsQuery, eventsPageQuery, knownEventsQuery, meterEventsPageQuery } from './event-queries';
 
 describe('event queries', () => {
   it('binds every filter as a parameter, newest first, one row per (customer, event id)', () => {
@@ -66,6 +66,13 @@ SETTINGS max_execution_time = 5`);
     expect(known).toEqual({
       query: 'SELECT DISTINCT customer_id, event_id FROM events WHERE customer_id IN {customers:Array(String)} AND event_id IN {ids:Array(String)}',
       params: { customers: ['c1', "c'2"], ids: ['a', "b'"] },
+    });
+  });
+
+  it('reads the rows of several events, one per (customer, event id), by two bound arrays', () => {
+    expect(eventsByRefsQuery([{ customer_id: 'c1', event_id: 'a' }, { customer_id: "c'2", event_id: 'a' }])).toEqual({
+      query: 'SELECT event_id, customer_id, event_name, timestamp, metadata FROM events WHERE customer_id IN {customers:Array(String)} AND event_id IN {ids:Array(String)} LIMIT 1 BY customer_id, event_id',
+      params: { customers: ['c1', "c'2"], ids: ['a'] },
     });
   });
 });

@@ -71,7 +71,7 @@ export function decideOnPrior(request: CorrectionRequest, prior: PriorCorrection
   if (kind === 'backfill') return conflict(request, ['it names a backfill batch']);
   const differences: string[] = [];
   if (prior.event_id !== request.event_id) differences.push(`it corrected event ${prior.event_id}`);
-  if (kind !== request.kind) differences.push(`it was a ${kind}`);
+  if (kind !== request.kind) differences.push(`it was ${kind === 'amend' ? 'an amend' : 'a void'}`);
   else if (!sameMetadataText(prior.metadata, auditMetadata(request.kind, request.metadata))) differences.push('it set other metadata');
   if ((prior.reason ?? '') !== (request.reason ?? '')) differences.push('it gave another reason');
   if (differences.length > 0) return conflict(request, differences);
