@@ -41,3 +41,6 @@ export * from './catalog-input/subscription-input';
 export * from './catalog-input/product-input';
 export * from './aggregations/usage-range';
 export * from './storage/storable-record';
+export * from './corrections/correction-audit';
+export * from './corrections/backfill-age';
+export * from './corrections/correction-decision';

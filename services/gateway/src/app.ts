@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { EventReader, InvoiceReader, Metrics, UsageReader, readiness, type HealthCheck, type Logger, type MeterstreamConfig, type Warehouse } from '@meterstream/common';
+import { CorrectionReader, EventReader, InvoiceReader, Metrics, UsageReader, readiness, type HealthCheck, type Logger, type MeterstreamConfig, type Warehouse } from '@meterstream/common';
 import { MeterIndex, MeterstreamError } from '@meterstream/domain';
 import type { ApiKeyCatalog } from './api-key-commands';
 import { ApiKeyIndex } from './api-key-index';
@@ -12,6 +12,9 @@ import { registerApiKeyRoutes } from './routes/api-keys';
 import { registerBillingRoutes, type BillingPort } from './routes/billing';
 import { registerEventRoutes } from './routes/events';
 import { registerEventQueryRoutes } from './routes/events-query';
+import { registerCorrectionRoutes } from './routes/corrections';
+import { EventCorrections } from './event-corrections';
+import { RecentCorrections } from './recent-corrections';
 import { SeenEvents } from './seen-events';
 import { registerMeterRoutes, type MeterCatalog } from './routes/meters';
 import { registerUsageRoutes } from './routes/usage';
@@ -50,6 +53,8 @@ export interface GatewayDeps {
   settings: Pick<MeterstreamConfig['gateway'], 'bodyLimitBytes' | 'maxEventAgeSeconds' | 'maxFutureSkewSeconds'>;
   /** The aggregator's window size in ms (config.aggregator.windowSeconds × 1000), for exact usage ranges. */
   usageWindowMs: number;
+  /** BACKFILL_MAX_AGE_DAYS (config.backfill): how old a backfilled or corrected event may be. */
+  backfill: MeterstreamConfig['backfill'];
 }
 
 export function buildGateway(deps: GatewayDeps): FastifyInstance {
@@ -119,8 +124,16 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     let meterIndex = new MeterIndex(store.list('meters'));
     const unsubscribe = store.onChange('meters', () => (meterIndex = new MeterIndex(store.list('meters'))));
     api.addHook('onClose', async () => unsubscribe());
-    registerEventRoutes(api, deps.publisher, new SeenEvents(events, deps.logger), limits, { match: (event) => meterIndex.match(event) });
-    registerEventQueryRoutes(api, events, deps.meters.catalog.store, businessId);
+    const meters = { match: (event: Parameters<MeterIndex['match']>[0]) => meterIndex.match(event) };
+    const backfillMaxAgeMs = deps.backfill.maxAgeDays * 86_400_000;
+    const corrections = new CorrectionReader(deps.warehouse);
+    registerEventRoutes(api, deps.publisher, new SeenEvents(events, deps.logger), limits, meters, backfillMaxAgeMs);
+    registerEventQueryRoutes(api, events, corrections, deps.meters.catalog.store, businessId);
+    registerCorrectionRoutes(
+      api,
+      new EventCorrections({ publisher: deps.publisher, events, corrections, recent: new RecentCorrections(), meters, limits, backfillMaxAgeMs }),
+      corrections,
+    );
     registerMeterRoutes(api, deps.meters, businessId);
     registerUsageRoutes(api, usage, deps.meters.catalog.store);
     registerCustomerRoutes(api, deps.meters.catalog, businessId);

@@ -43,6 +43,7 @@ export async function createGateway(deps: GatewayServiceDeps): Promise<GatewaySe
     meters: platform,
     settings: config.gateway,
     usageWindowMs: config.aggregator.windowSeconds * 1000,
+    backfill: config.backfill,
     billing: deps.billing,
     health: [...dependencyChecks(config, platform.admin, deps.warehouse), ...(deps.health ?? [])],
     metrics: platform.metrics,
