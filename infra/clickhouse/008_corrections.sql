@@ -54,3 +54,52 @@ CREATE TABLE IF NOT EXISTS event_corrections
 ENGINE = ReplacingMergeTree
 ORDER BY (customer_id, event_id, correction_id)
 SETTINGS non_replicated_deduplication_window = 10000;
+
+-- The partials of every window as they hold after corrections: meter_usage's partials, except those of
+-- corrected windows, whose records come from meter_records instead (latest version, removed ones left
+-- out), one partial per record. The views below merge it; query it like meter_usage for exact usage
+-- of whole windows after voids and amends (docs/clickhouse.md).
+CREATE OR REPLACE VIEW usage_partials AS
+SELECT meter_id, customer_id, window_start, window_end, record_count, value, last_timestamp, last_event_id, unique_keys
+FROM meter_usage
+WHERE (meter_id, customer_id, window_start) NOT IN (SELECT meter_id, customer_id, window_start FROM corrected_windows)
+UNION ALL
+SELECT r.meter_id AS meter_id, r.customer_id AS customer_id, w.window_start AS window_start, w.window_end AS window_end,
+    toUInt64(1) AS record_count, r.value AS value, r.timestamp AS last_timestamp, r.event_id AS last_event_id,
+    if(isNull(r.unique_key), CAST([] AS Array(String)), [assumeNotNull(r.unique_key)]) AS unique_keys
+FROM
+(
+    SELECT meter_id, customer_id, timestamp, event_id, value, unique_key, deleted
+    FROM meter_records FINAL
+    WHERE (meter_id, customer_id) IN (SELECT meter_id, customer_id FROM corrected_windows)
+) AS r
+INNER JOIN (SELECT DISTINCT meter_id, customer_id, window_start, window_end FROM corrected_windows) AS w
+    ON r.meter_id = w.meter_id AND r.customer_id = w.customer_id
+WHERE r.timestamp >= w.window_start AND r.timestamp < w.window_end AND r.deleted = 0;
+
+CREATE OR REPLACE VIEW usage_by_window AS
+SELECT
+    meter_id,
+    customer_id,
+    window_start,
+    any(window_end) AS window_end,
+    {{merge:count}} AS records,
+    {{merge:sum}} AS sum_value,
+    {{merge:max}} AS max_value,
+    {{merge:last}} AS last_value,
+    {{merge:unique_count}} AS unique_count
+FROM usage_partials
+GROUP BY meter_id, customer_id, window_start;
+
+CREATE OR REPLACE VIEW usage_by_day AS
+SELECT
+    meter_id,
+    customer_id,
+    toStartOfDay(window_start) AS day,
+    {{merge:count}} AS records,
+    {{merge:sum}} AS sum_value,
+    {{merge:max}} AS max_value,
+    {{merge:last}} AS last_value,
+    {{merge:unique_count}} AS unique_count
+FROM usage_partials
+GROUP BY meter_id, customer_id, day;

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
-import { correctionIdsQuery, CorrectionTargetReader, InvoiceReader, openWarehouse, type CorrectionIdsRow, type Warehouse } from '@meterstream/common';
+import { correctionIdsQuery, CorrectionReader, EventReader, InvoiceReader, openWarehouse, type CorrectionIdsRow, type Warehouse } from '@meterstream/common';
 import { correctionTargetRefusal, toClickHouseTime, type Invoice } from '@meterstream/domain';
+import { CorrectionTargets } from '../../services/gateway/src/correction-targets';
+import { RecentCorrections } from '../../services/gateway/src/recent-corrections';
 import { testConfig } from '../support/pipeline';
 
 // What billing and POST /corrections/preview read about corrections, on the real engine after the real
@@ -20,7 +22,9 @@ describe(`correction reads (${process.env.CLICKHOUSE_URL ? 'server' : 'embedded'
     fs.rmSync(config.clickhouse.dataDir, { recursive: true, force: true });
   });
 
-  describe('CorrectionTargetReader', () => {
+  describe('CorrectionTargets (the lookup of void, amend and preview)', () => {
+    const recent = new RecentCorrections();
+    const targets = () => new CorrectionTargets({ events: new EventReader(warehouse), corrections: new CorrectionReader(warehouse), recent });
     const source = (offset: number) => ({ source_topic: 'events', source_partition: 0, source_offset: offset });
     const event = (customer_id: string, event_id: string, metadata: string, offset: number) => ({
       event_id,
@@ -64,27 +68,27 @@ describe(`correction reads (${process.env.CLICKHOUSE_URL ? 'server' : 'embedded'
     });
 
     it('finds the event with its metadata as its latest amend left it, and whether it is voided', async () => {
-      const reader = new CorrectionTargetReader(warehouse);
-      expect(await reader.find('c1', 'plain')).toEqual({
-        kind: 'found',
-        voided: false,
-        event: { event_id: 'plain', customer_id: 'c1', event_name: 'job', timestamp: T0, metadata: '{"gb":1}', amended: false },
-      });
-      expect(await reader.find('c1', 'amended')).toMatchObject({ kind: 'found', voided: false, event: { metadata: '{"gb":3}', amended: true } });
-      expect(await reader.find('c1', 'voided')).toMatchObject({ kind: 'found', voided: true, event: { metadata: '{"gb":1}', amended: false } });
-      expect(await reader.find('c1', 'batch')).toMatchObject({ kind: 'found', voided: false, event: { amended: false } });
+      const reader = targets();
+      expect(await reader.find('c1', 'plain')).toEqual({ kind: 'found', voided: false, event_id: 'plain', customer_id: 'c1', event_name: 'job', timestamp: T0, metadata: '{"gb":1}', amended: false });
+      expect(await reader.find('c1', 'amended')).toMatchObject({ kind: 'found', voided: false, metadata: '{"gb":3}', amended: true });
+      // Amended, then voided: voided, with the metadata its amend left.
+      expect(await reader.find('c1', 'voided')).toMatchObject({ kind: 'found', voided: true, metadata: '{"gb":5}', amended: true });
+      expect(await reader.find('c1', 'batch')).toMatchObject({ kind: 'found', voided: false, amended: false });
       expect(await reader.find('c1', 'theirs')).toEqual({ kind: 'of-another-customer' });
       expect(await reader.find('c1', 'nobody')).toEqual({ kind: 'none' });
     });
 
     it('gives the errors of the void and amend routes', async () => {
-      const reader = new CorrectionTargetReader(warehouse);
+      const reader = targets();
       const codeOf = async (eventId: string, now = T0) => correctionTargetRefusal(await reader.find('c1', eventId), 'c1', eventId, now, 35 * 86_400_000)?.code;
       expect(await codeOf('plain')).toBeUndefined();
       expect(await codeOf('nobody')).toBe('EVENT_NOT_FOUND');
       expect(await codeOf('theirs')).toBe('EVENT_OF_ANOTHER_CUSTOMER');
       expect(await codeOf('voided')).toBe('EVENT_VOIDED');
       expect(await codeOf('plain', T0 + 35 * 86_400_000 + 1)).toBe('EVENT_OLDER_THAN_BACKFILL_LIMIT');
+      // A void this gateway accepted moments ago, before the audit trail has it.
+      recent.remember({ correction_id: 'cor_recent', kind: 'void', customer_id: 'c1', event_id: 'amended', event_name: 'job', timestamp: T0, metadata: '', reason: null, requested_at: T0 });
+      expect(await codeOf('amended')).toBe('EVENT_VOIDED');
     });
   });
 

@@ -173,6 +173,25 @@ describe('usage sink: backfills and corrections give the usage of the corrected 
         expect({ label, total: got }).toEqual({ label, total: oracle(type, inRange) });
       }
     }
+    // The documented view (docs/clickhouse.md) holds every window as corrected.
+    const column = { count: 'records', sum: 'sum_value', max: 'max_value', last: 'last_value', unique_count: 'unique_count' }[type];
+    const viewRows = await warehouse.query<{ customer_id: string; start: string; records: string; total: string }>(
+      `SELECT customer_id, toString(toUnixTimestamp64Milli(window_start)) AS start, records, ${column} AS total
+       FROM usage_by_window WHERE meter_id = {meter_id:String} AND records != '0'`,
+      { meter_id: `m_${type}` },
+    );
+    const viewWindows = new Map(viewRows.map((r) => [`${r.customer_id}/${r.start}`, normalize(r.total)]));
+    const oracleWindows = new Map<string, string>();
+    for (const [customer, current] of expected) {
+      const byWindow = new Map<number, (Counted & { id: number })[]>();
+      for (const [id, r] of current) {
+        const start = Math.floor(r.timestamp / MINUTE) * MINUTE;
+        byWindow.set(start, [...(byWindow.get(start) ?? []), { id, ...r }]);
+      }
+      for (const [start, records] of byWindow) oracleWindows.set(`${customer}/${start}`, oracle(type, records));
+    }
+    expect(Object.fromEntries(viewWindows)).toEqual(Object.fromEntries(oracleWindows));
+
     // The single-pair query (GET /usage, usage history) agrees on a sample.
     for (const customer of customers.slice(0, 15)) {
       const built = usageTotalQuery({ meterId: `m_${type}`, aggregation: type, customerId: customer, start: T0 + 17_123, end: T0 + 3 * MINUTE + 5, windowMs: MINUTE });

@@ -48,6 +48,11 @@ describe('event id deduplication', () => {
     return (await getJson(`${url}/usage?customer_id=${customer}&meter_id=mtr_tokens&start=${start}&end=${end}`, adminKey)).body.total;
   }
 
+  /** The customer's tokens in the two minutes around `at` (where no other test's events fall). */
+  async function tokensAt(url: string, at: number): Promise<string> {
+    return (await getJson(`${url}/usage?customer_id=${customer}&meter_id=mtr_tokens&start=${new Date(at - 60000).toISOString()}&end=${new Date(at + 60000).toISOString()}`, adminKey)).body.total;
+  }
+
   it('counts repeats once across HTTP resends, direct producers and a restart', async () => {
     let app = await startStandalone(config, logger);
     try {
@@ -74,20 +79,31 @@ describe('event id deduplication', () => {
     }
   });
 
-  it('sends an event older than the deduplication window to the DLQ instead of counting it blindly', async () => {
+  it('counts an event older than the window once, however often it comes, and dead-letters one older than the backfill limit', async () => {
     const app = await startStandalone(config, logger);
     try {
-      const old = { ...events(900, 1)[0], event_id: 'too-old' };
       const kafka = new Kafka({ clientId: 'dedup-old', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
       const codec = new AvroCodec(config.registryUrl);
       await codec.register(`${prefix}events`, 'usage-event');
       const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
       await producer.connect();
-      const event: UsageEvent = { ...old, timestamp: Date.now() - 3 * 3600000, ingested_at: Date.now(), metadata: { tokens: { decimal: '1' } } };
-      await producer.send({ topic: `${prefix}events`, acks: -1, messages: [{ key: customer, value: await codec.encode(`${prefix}events`, event) }] });
+      const at = Date.now() - 3 * 3600000;
+      const old = (event_id: string, timestamp: number, tokens: string): UsageEvent => ({ ...events(900, 1)[0]!, event_id, timestamp, ingested_at: Date.now(), metadata: { tokens: { decimal: tokens } } });
+      const send = async (event: UsageEvent) => producer.send({ topic: `${prefix}events`, acks: -1, messages: [{ key: customer, value: await codec.encode(`${prefix}events`, event) }] });
+      // Three hours old: outside the 120-minute window, inside the 35-day backfill limit. Sent three
+      // times (the second copy with another value): counted once, with the first copy's value.
+      await send(old('three-hours-old', at, '7.25'));
+      await send(old('three-hours-old', at, '1000'));
+      await send(old('three-hours-old', at, '7.25'));
+      // Thirty-six days old: beyond the backfill limit.
+      await send(old('too-old', Date.now() - 36 * 86400000, '5'));
       await producer.disconnect();
       const [record] = await readTopic(config.kafka.brokers, config.registryUrl, `${prefix}events.dlq`, 1, { decode: false });
-      expect(record.headers?.['dlq-code']?.toString()).toBe('EVENT_OUTSIDE_DEDUP_WINDOW');
+      expect(record.headers?.['dlq-code']?.toString()).toBe('EVENT_OLDER_THAN_BACKFILL_LIMIT');
+      await groupCaughtUp(config, pipelineNames(prefix).routerGroup, `${prefix}events`);
+      await eventually(async () => ((await tokensAt(app.url, at)) === '7.25' ? true : undefined), 60000, 'backfilled tokens 7.25');
+      await new Promise((r) => setTimeout(r, 1500)); // a late double would have landed by now
+      expect(await tokensAt(app.url, at)).toBe('7.25');
     } finally {
       await app.stop();
     }

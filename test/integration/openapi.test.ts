@@ -35,6 +35,18 @@ describe('OpenAPI document', () => {
     expect(op('GET', '/usage')['x-dodo-compatible']).toBe(false);
     expect(op('GET', '/usage').parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['customer_id', 'meter_id', 'start', 'window']));
     expect(op('POST', '/meters').security).toEqual([{ bearerAuth: [] }]);
+    // Corrections (docs/corrections.md): backfill, void, amend and the audit trail.
+    expect(op('POST', '/events/backfill')['x-dodo-compatible']).toBe(false);
+    expect(op('POST', '/events/backfill').requestBody.content['application/json'].schema.properties.events.maxItems).toBe(1000);
+    expect(op('POST', '/events/backfill').responses['422'].description).toContain('EVENT_OLDER_THAN_BACKFILL_LIMIT');
+    for (const kind of ['void', 'amend']) {
+      const correction = op('POST', `/events/{event_id}/${kind}`);
+      expect(correction.parameters.map((p: { name: string; in: string }) => [p.in, p.name])).toEqual([['path', 'event_id']]);
+      expect(correction.responses['409'].description.split(', ').sort()).toEqual(['CORRECTION_ID_CONFLICT', 'EVENT_VOIDED']);
+      expect(correction.responses['404'].description).toContain('EVENT_NOT_FOUND');
+    }
+    expect(op('POST', '/events/{event_id}/amend').requestBody.content['application/json'].schema.required).toEqual(['customer_id', 'correction_id', 'metadata']);
+    expect(op('GET', '/corrections').parameters.map((p: { name: string }) => p.name).sort()).toEqual(['correction_id', 'customer_id', 'event_id', 'kind', 'page_number', 'page_size']);
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 

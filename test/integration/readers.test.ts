@@ -156,6 +156,10 @@ describe(`readers (${process.env.CLICKHOUSE_URL ? 'server' : 'embedded'})`, () =
       expect(await reader.meterPage(`${meterId}_other`, {}, 10, 0)).toEqual([]);
       const [row] = await reader.meterPage(meterId, {}, 1, 0);
       expect(row).toMatchObject({ event_id: `${tag}_6`, customer_id: customer, event_name: name, metadata: '{"method":"GET"}' });
+      // A void removed event 3 from the meter (a later row of its record, deleted: docs/corrections.md); an
+      // amend replaced event 1's record (still counted).
+      await warehouse.insert('meter_records', [{ ...record(3, '2026-01-01 00:00:03.000', 9), deleted: 1, correction_id: 'cor_void' }, { ...record(1, '2026-01-01 00:00:01.000', 10), value: '2', correction_id: 'cor_amend' }]);
+      expect(ids(await reader.meterPage(meterId, {}, 10, 0))).toEqual(['6', '5', '1']);
     });
 
     it('stops a listing query at its time limit with a retryable 503 QUERY_TIMEOUT', async () => {

@@ -10,6 +10,8 @@
 //   --timeout-min N          give up on a scenario after N minutes (default 30)
 //   --stall-min N            give up when the router commits nothing for N minutes (default 10)
 //   --profile DIR            write a V8 CPU profile of each router process into DIR (node --cpu-prof)
+//   --no-peer                skip the Kafka Streams peer (and the Maven build of its jar)
+//   --peer-threads N         the peer's num.stream.threads (default 1, Kafka Streams' default)
 //
 // Measures the meter-router's throughput with 1, 10 and 100 meters defined, all on the event name
 // `api_request` (every event is a candidate for every meter), and rewrites the "Meter router" section
@@ -25,9 +27,15 @@
 //     router's group has committed the events topic's high watermark on every partition (polled every
 //     100 ms from here, so the poll costs the router nothing);
 //  3. the child reports its RSS and heap, then stops; a read_committed consumer here counts the meter
-//     topics' records (the measured fan-out), then the scenario's topics and groups are deleted.
+//     topics' records (the measured fan-out);
+//  4. unless --no-peer, the Kafka Streams peer (scripts/bench/kstreams-router, Java, exactly_once_v2; its jar
+//     is built by Maven before the first scenario when missing or stale) routes the same events to meter
+//     topics of its own, measured the same way (its application id's group), and its output is counted
+//     read_committed and compared with the router's, meter by meter (peer-scenario.ts, kstreams-peer.ts);
+//  5. the scenario's topics, groups and schema subjects are deleted.
 import path from 'node:path';
 import { createLogger } from '@meterstream/common';
+import { ensurePeerJar } from './kstreams-peer';
 import * as report from './report';
 import { codeVersion, renderSection, uptimeLine } from './router-report';
 import { runScenario, type FailedScenario, type RouterArgs, type ScenarioResult } from './router-scenario';
@@ -35,7 +43,7 @@ import { runScenario, type FailedScenario, type RouterArgs, type ScenarioResult 
 function parseArgs(argv: readonly string[]): RouterArgs {
   let events: number | undefined;
   let specs: { meters: number; events: number | undefined }[] = [1, 10, 100].map((meters) => ({ meters, events: undefined }));
-  const args: RouterArgs = { events: 200_000, meters: [], customers: 1000, batch: 1000, count: true, keepTopics: false, write: true, timeoutMin: 30, stallMin: 10, maxMessageBytes: undefined };
+  const args: RouterArgs = { events: 200_000, meters: [], customers: 1000, batch: 1000, count: true, keepTopics: false, write: true, timeoutMin: 30, stallMin: 10, maxMessageBytes: undefined, peer: true, peerThreads: 1 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -61,6 +69,8 @@ function parseArgs(argv: readonly string[]): RouterArgs {
     else if (arg === '--stall-min') args.stallMin = positive(value(), arg);
     else if (arg === '--max-message-bytes') args.maxMessageBytes = positive(value(), arg);
     else if (arg === '--profile') args.profileDir = path.resolve(value());
+    else if (arg === '--peer-threads') args.peerThreads = positive(value(), arg);
+    else if (arg === '--no-peer') args.peer = false;
     else if (arg === '--no-count') args.count = false;
     else if (arg === '--keep-topics') args.keepTopics = true;
     else if (arg === '--no-write') args.write = false;
@@ -80,6 +90,7 @@ async function main(): Promise<void> {
   const uptimes = [uptimeLine()];
   const version = codeVersion();
   console.log(`[bench-router] ${uptimes[0]}`);
+  if (args.peer) ensurePeerJar((message) => console.log(`[bench-router] ${message}`));
   const results: (ScenarioResult | FailedScenario)[] = [];
   for (const [index, spec] of args.meters.entries()) {
     console.log(`[bench-router] ${uptimeLine()}`);

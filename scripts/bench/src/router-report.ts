@@ -1,6 +1,7 @@
 // bench-router's section of docs/benchmarks.md, and the run's context (load, code version).
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import { peerVersions } from './kstreams-peer';
 import { MiB, ROOT } from './report';
 import { loadNow, type FailedScenario, type RouterArgs, type ScenarioResult } from './router-scenario';
 
@@ -83,6 +84,31 @@ export function renderSection(results: (ScenarioResult | FailedScenario)[], args
       );
     }
   }
+  const peered = ok.flatMap((r) => (r.peer === undefined ? [] : [{ ...r, peer: r.peer }]));
+  if (peered.length > 0) {
+    lines.push(
+      '',
+      'Against a Kafka Streams peer on the same events (router events/s as a ratio of the peer\'s; the goal is at least 0.5):',
+      '',
+      '| meters | router events/s | peer events/s | ratio router / peer (goal ≥ 0.5) | peer wall time | peer output records | same records as the router | peer CPU | peer RSS / peak | peer JVM launch / to RUNNING |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
+    for (const r of peered) {
+      const p = r.peer;
+      const routerRate = fmt(r.events / r.wallSeconds);
+      if (p.failed !== undefined) {
+        lines.push(`| ${r.meters} | ${routerRate} | **failed** after ${((p.elapsedMs ?? 0) / 1000).toFixed(0)} s (${fmt(p.progress)} events committed) | - | - | - | - | - | - | - |`);
+        continue;
+      }
+      const ratio = p.wallSeconds / r.wallSeconds;
+      lines.push(
+        `| ${r.meters} | ${routerRate} | ${fmt(r.events / p.wallSeconds)} | ${ratio.toFixed(2)} (${ratio >= 0.5 ? 'met' : '**not met**'}) | ${p.wallSeconds.toFixed(1)} s | ` +
+          `${fmt(p.out)}${p.measured ? '' : ' (forwarded, not read)'} | ${p.sameFanOut === undefined ? 'not read' : p.sameFanOut && p.sameRecords !== false ? 'yes' : `**no**: ${p.mismatch}`} | ` +
+          `${(p.report.cpuMs / 1000).toFixed(1)} s | ${mib(p.report.rss)} / ${mib(p.report.maxRss)} MiB | ` +
+          `${p.launchSeconds.toFixed(1)} s / ${p.runningSeconds === undefined ? '-' : `${p.runningSeconds.toFixed(1)} s`} |`,
+      );
+    }
+  }
   lines.push(
     '',
     'Every meter is on `api_request`, so every event is a candidate for every meter (fan-out = meters). Meter *i* aggregates',
@@ -101,7 +127,9 @@ export function renderSection(results: (ScenarioResult | FailedScenario)[], args
         "one batch's records for one meter-topic partition (a 2 MiB fetch holds about 14,000 events, all keyed to the same partition number) " +
         'can exceed it; the broker then rejects the transaction (MESSAGE_TOO_LARGE, not retriable) and the router\'s consumer crashes. Run without the option to check.'
       : "The meter topics have the broker's default `max.message.bytes` (1 MiB).",
+    ...(args.peer ? ['', ...peerParagraph(args)] : ['', 'The Kafka Streams peer was not run (`--no-peer`).']),
     ...results.flatMap((r) => (r.failed !== undefined ? [`Failed with ${r.meters} meter(s): ${r.failed.replace(/\s+/g, ' ')}`] : [])),
+    ...ok.flatMap((r) => (r.peer?.failed !== undefined ? [`The Kafka Streams peer failed with ${r.meters} meter(s): ${r.peer.failed.replace(/\s+/g, ' ')}`] : [])),
     '',
     `Reproduce: \`npx tsc -b && bash infra/stack.sh up && node scripts/bench-router.js${process.argv.slice(2).filter((a) => a !== '--no-write').map((a) => ` ${a}`).join('')}\`` +
       ' (`--help` lists the options; each scenario uses topics of its own and deletes them afterwards).',
@@ -109,3 +137,28 @@ export function renderSection(results: (ScenarioResult | FailedScenario)[], args
   return lines.join('\n');
 }
 
+/** What the Kafka Streams peer is, how it is built and measured (scripts/bench/kstreams-router). */
+function peerParagraph(args: RouterArgs): string[] {
+  const versions = peerVersions();
+  return [
+    `The peer (\`scripts/bench/kstreams-router\`) is a Kafka Streams application in Java 17: Kafka Streams ${versions.kafka} (the broker's version) and`,
+    `Apache Avro ${versions.avro} from Maven Central.` +
+      ' It does the router\'s job on the same pre-produced events topic: it decodes each event (Confluent',
+    'wire format, the writer schema fetched from the registry by id once), finds the meters of the scenario\'s catalog file whose event name',
+    'matches and whose filter passes (the rules of the router\'s filter evaluator, ported), and produces one MeterRecord per matching meter',
+    '(value or unique key as the router extracts them; Confluent wire format with the id registered for the topic\'s `-value` subject), keyed',
+    'by customer id, to meter topics of its own (`<prefix>kstreams.meter.<id>`, created like the router\'s: same partitions). It runs with',
+    `\`processing.guarantee=exactly_once_v2\`, \`commit.interval.ms=100\` (the exactly-once default), ${args.peerThreads} stream thread(s) and otherwise Kafka`,
+    'Streams\' and the JVM\'s defaults; the topology is stateless (one processor and one sink that picks the topic per record; no repartition,',
+    'no state store). Unlike the router it keeps no deduplication window, writes no DLQ and handles no corrections or backfills: it does less',
+    'per event. It runs in a JVM of its own after the router, one scenario at a time. Its clock runs from just before `KafkaStreams.start()`',
+    '(after JVM start, catalog and registry look-ups: *JVM launch*, not measured) until its application id\'s consumer group has committed the',
+    'events topic\'s high watermark on every partition, polled as for the router. Its output is read back read_committed and compared with',
+    'the router\'s, meter by meter: *same records* means as many records per meter topic and the same keys and MeterRecords (an',
+    'order-independent digest of key and Avro body per topic). *Peer CPU*: the JVM\'s user + system time from just before the start to the',
+    'end of the measurement; *to RUNNING*: from the start to Kafka Streams\' first RUNNING state (group join, producer initialization).',
+    'The benchmark builds the jar before the first scenario when it is missing or older than its sources (`mvn -q -B -o package`, which',
+    'also runs its unit tests of the ported rules; online when the artifacts are not all in `~/.m2`); `--no-peer` skips the peer,',
+    '`--peer-threads N` sets its stream threads.',
+  ];
+}

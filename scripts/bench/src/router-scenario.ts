@@ -1,15 +1,19 @@
 // One bench-router scenario, on a topic prefix of its own: write the catalog and produce the events
 // (computing the expected fan-out), run the router in a process of its own until its group committed
-// the events topic's end, count the meter topics' records read_committed, and clean up.
+// the events topic's end, count the meter topics' records read_committed, run the Kafka Streams peer on
+// the same events (peer-scenario.ts, unless --no-peer), and clean up.
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Topics, connectPlatform, createKafka, loadConfig, pipelineNames, type Logger, type MeterstreamConfig } from '@meterstream/common';
-import { ConfigResourceTypes, Partitioners, type Admin, type Kafka, type Message } from 'kafkajs';
+import { ConfigResourceTypes, Partitioners, type Admin, type Message } from 'kafkajs';
+import { awaitCommitted, CatchUpError } from './group-progress';
 import { deleteRunTopics, highWatermarks } from './kafka-admin';
+import { countRecords, type Counted } from './meter-count';
+import { measurePeer, type PeerFailure, type PeerResult } from './peer-scenario';
 import { prng } from './prng';
-import { MiB, messageOf, sleep } from './report';
+import { messageOf } from './report';
 import type { BatchStats, ChildMessage, ChildReport, ParentMessage, TxStats } from './router-child';
 import { benchMeters, makeEvent, type BenchMeter } from './router-workload';
 
@@ -25,6 +29,9 @@ export interface RouterArgs {
   stallMin: number;
   maxMessageBytes: number | undefined;
   profileDir?: string;
+  /** Run the Kafka Streams peer after the router in each scenario (false with --no-peer). */
+  peer: boolean;
+  peerThreads: number;
 }
 
 interface ScenarioSetup {
@@ -83,17 +90,8 @@ export interface ScenarioResult extends RouteRun {
   routingSeconds: number | undefined;
   stats: BatchStats;
   tx: TxStats;
-}
-
-/** A failure of the measurement, with the events committed by then. */
-class RouteError extends Error {
-  constructor(
-    message: string,
-    readonly progress: bigint,
-    readonly elapsedMs: number,
-  ) {
-    super(message);
-  }
+  /** The Kafka Streams peer's run on the same events; undefined with --no-peer. */
+  peer: PeerResult | PeerFailure | undefined;
 }
 
 export function loadNow(): string {
@@ -183,39 +181,19 @@ async function routeAll(scenario: ScenarioSetup, admin: Admin, ends: Map<number,
     aborts.count++;
     aborts.last = msg.error;
   });
-  let progress = 0n;
   try {
     const starting = await nextMessage('starting');
-    const deadline = Date.now() + timeoutMs;
-    const groupId = pipelineNames(scenario.prefix).routerGroup;
-    let doneAt: number;
-    let lastMove = Date.now();
-    for (;;) {
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [scenario.topics.events] });
-      let sum = 0n;
-      const behind = [...ends].filter(([partition, high]) => {
-        const c = committed.partitions.find((p) => p.partition === partition);
-        const offset = c && BigInt(c.offset) > 0n ? BigInt(c.offset) : 0n;
-        sum += offset;
-        return offset < high;
-      });
-      if (sum > progress) {
-        progress = sum;
-        lastMove = Date.now();
-      }
-      if (behind.length === 0) {
-        doneAt = Date.now();
-        break;
-      }
-      const elapsed = `${((Date.now() - starting.at) / 1000).toFixed(0)} s`;
-      if (failure) throw new RouteError(`${failure} (after ${elapsed}, ${progress} events committed)`, progress, Date.now() - starting.at);
-      if (Date.now() > deadline || Date.now() - lastMove > stallMs) {
-        const why = Date.now() > deadline ? `did not catch up within ${timeoutMs / 60000} min` : `made no progress for ${stallMs / 60000} min`;
-        const aborted = aborts.count ? `; ${aborts.count} routing transaction(s) aborted, the last on: ${aborts.last}` : '';
-        throw new RouteError(`router ${why} (after ${elapsed}, ${progress} events committed${aborted})`, progress, Date.now() - starting.at);
-      }
-      await sleep(100);
-    }
+    const doneAt = await awaitCommitted(admin, {
+      who: 'router',
+      groupId: pipelineNames(scenario.prefix).routerGroup,
+      topic: scenario.topics.events,
+      ends,
+      startedAt: starting.at,
+      timeoutMs,
+      stallMs,
+      failure: () => failure,
+      detail: () => (aborts.count ? `; ${aborts.count} routing transaction(s) aborted, the last on: ${aborts.last}` : ''),
+    });
     const reported = nextMessage('report');
     child.send({ type: 'report' } satisfies ParentMessage);
     const { type: _type, ...report } = await reported;
@@ -227,41 +205,6 @@ async function routeAll(scenario: ScenarioSetup, admin: Admin, ends: Map<number,
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     throw err;
   }
-}
-
-/** Counts the meter topics' records with a read_committed consumer (transaction markers excluded). */
-async function countOutput(kafka: Kafka, admin: Admin, scenario: ScenarioSetup, meterTopics: string[], expected: number) {
-  const groupId = `${scenario.prefix}bench-count`;
-  const consumer = kafka.consumer({ groupId, readUncommitted: false, maxBytes: 64 * MiB, maxBytesPerPartition: 16 * MiB, maxWaitTimeInMs: 200 });
-  const perTopic = new Map(meterTopics.map((t) => [t, 0]));
-  let total = 0;
-  let lastProgress = Date.now();
-  let joined = false;
-  const t0 = performance.now();
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    joined = true;
-    lastProgress = Date.now();
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topics: meterTopics, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    partitionsConsumedConcurrently: 1,
-    eachBatch: async ({ batch }) => {
-      perTopic.set(batch.topic, (perTopic.get(batch.topic) ?? 0) + batch.messages.length);
-      total += batch.messages.length;
-      if (batch.messages.length > 0) lastProgress = Date.now();
-    },
-  });
-  // Done once the expected number arrived and nothing more came for 2 s, or nothing came for 20 s.
-  for (;;) {
-    await sleep(250);
-    const quiet = Date.now() - lastProgress;
-    if (joined && ((total >= expected && quiet > 2000) || quiet > 20000)) break;
-  }
-  await consumer.disconnect();
-  await admin.deleteGroups([groupId]).catch(() => undefined);
-  return { total, perTopic, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** Deletes the scenario's topics, consumer groups and registry subjects (all named with its prefix). */
@@ -311,8 +254,8 @@ export async function runScenario({ meters: n, events }: { meters: number; event
         load,
         eventBytes: prepared.eventBytes,
         failed: messageOf(err),
-        progress: err instanceof RouteError ? Number(err.progress) : 0,
-        elapsedMs: err instanceof RouteError ? err.elapsedMs : undefined,
+        progress: err instanceof CatchUpError ? Number(err.progress) : 0,
+        elapsedMs: err instanceof CatchUpError ? err.elapsedMs : undefined,
       };
     }
     const wallSeconds = (run.doneAt - run.startAt) / 1000;
@@ -325,9 +268,9 @@ export async function runScenario({ meters: n, events }: { meters: number; event
     let highSum = 0n;
     for (const topic of meterTopics) for (const high of (await highWatermarks(admin, topic)).values()) highSum += high;
     const dlqHigh = [...(await highWatermarks(admin, scenario.topics.eventsDlq)).values()].reduce((a, b) => a + b, 0n);
-    let counted: Awaited<ReturnType<typeof countOutput>> | undefined;
+    let counted: Counted | undefined;
     if (args.count) {
-      counted = await countOutput(kafka, admin, scenario, meterTopics, prepared.expected);
+      counted = await countRecords(kafka, admin, `${scenario.prefix}bench-count`, meterTopics, prepared.expected);
       log(`counted ${counted.total} records read_committed in ${counted.seconds.toFixed(1)} s`);
       const read = counted.perTopic;
       const wrong = prepared.meters.map((m) => m.meter).filter((m) => read.get(scenario.topics.meter(m.id)) !== prepared.perMeter.get(m.id));
@@ -339,6 +282,30 @@ export async function runScenario({ meters: n, events }: { meters: number; event
       }
     }
     const out = counted ? counted.total : prepared.expected;
+    const peer = args.peer
+      ? await measurePeer({
+          kafka,
+          admin,
+          config,
+          topics: scenario.topics,
+          prefix,
+          catalogFile,
+          tmp,
+          meterIds: prepared.meters.map((m) => m.meter.id),
+          routerPerMeter: new Map(
+            prepared.meters.map(({ meter }) => [meter.id, counted ? (counted.perTopic.get(scenario.topics.meter(meter.id)) ?? 0) : (prepared.perMeter.get(meter.id) ?? 0)]),
+          ),
+          routerMeasured: Boolean(counted),
+          routerDigests: counted ? new Map(prepared.meters.map(({ meter }) => [meter.id, counted.digests.get(scenario.topics.meter(meter.id)) ?? 0])) : undefined,
+          ends,
+          count: args.count,
+          threads: args.peerThreads,
+          timeoutMs: args.timeoutMin * 60000,
+          stallMs: args.stallMin * 60000,
+          maxMessageBytes: args.maxMessageBytes,
+          log,
+        })
+      : undefined;
     return {
       meters: n,
       filtered: prepared.meters.filter((m) => m.meter.filter).length,
@@ -357,6 +324,7 @@ export async function runScenario({ meters: n, events }: { meters: number; event
       joinSeconds: run.stats.firstJoinAt ? (run.stats.firstJoinAt - run.startAt) / 1000 : undefined,
       routingSeconds: run.stats.firstBatchStart && run.stats.lastCommitEnd ? (run.stats.lastCommitEnd - run.stats.firstBatchStart) / 1000 : undefined,
       ...run,
+      peer,
     };
   } finally {
     if (!args.keepTopics) await cleanup(admin, prefix, config.registryUrl).catch((err: unknown) => console.warn(`bench-router: cleanup of ${prefix}* failed: ${messageOf(err)}`));

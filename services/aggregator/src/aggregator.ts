@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import {
   countedRecordsQuery,
+  CorrectionReader,
   DlqProducer,
   EventReader,
   Metrics,
@@ -61,6 +62,8 @@ export class Aggregator implements HealthCheck {
       );
       return warehouse.query<StoredRecord>(query, params);
     };
+    const storedCorrections = new CorrectionReader(warehouse);
+    const backfillMaxAgeMs = config.backfill.maxAgeDays * 86_400_000;
     const common = {
       kafka,
       warehouse,
@@ -87,7 +90,12 @@ export class Aggregator implements HealthCheck {
       groupId: names.rawEventSinkGroup,
       topics: [topics.events],
       progressQuery: eventsProgressQuery,
-      newBuffer: () => new RawEventBuffer(codec, (events) => storedEvents.knownEvents(events)),
+      newBuffer: () =>
+        new RawEventBuffer(codec, {
+          stored: (events) => storedEvents.knownEvents(events),
+          storedCorrections: (refs) => storedCorrections.knownCorrections(refs),
+          backfillMaxAgeMs,
+        }),
     });
     this.unsubscribe = catalog.onChange('meters', () => {
       this.usage.updateTopics(meterTopics()).catch((err) => logger.error({ err }, 'could not follow the new meter topics'));

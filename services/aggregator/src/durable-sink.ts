@@ -1,5 +1,5 @@
 import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { SINK_PROGRESS_TABLE, SupervisedConsumer, isDataError, settledWithin, type BuiltQuery, type DlqSource, type Logger, type Metrics, type Warehouse } from '@meterstream/common';
+import { IDLE_FETCH_WAIT_MS, SINK_PROGRESS_TABLE, SupervisedConsumer, isDataError, settledWithin, type BuiltQuery, type DlqSource, type Logger, type Metrics, type Warehouse } from '@meterstream/common';
 import { toClickHouseTime, type DlqCode } from '@meterstream/domain';
 
 /** The longest stop() takes, whatever ClickHouse and Kafka do; what is not durable by then is read again. */
@@ -146,7 +146,7 @@ export class DurableSink {
   private newConsumer(): SupervisedConsumer {
     const supervised = new SupervisedConsumer(
       this.options.kafka,
-      { groupId: this.options.groupId, readUncommitted: false, maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: 250, sessionTimeout: 10000, heartbeatInterval: 1000 },
+      { groupId: this.options.groupId, readUncommitted: false, maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: IDLE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000 },
       this.options.logger,
     );
     const { consumer } = supervised;

@@ -43,6 +43,8 @@ export * from './catalog-input/subscription-input';
 export * from './catalog-input/product-input';
 export * from './aggregations/usage-range';
 export * from './storage/storable-record';
+export * from './corrections/correction-audit';
 export * from './corrections/backfill-age';
+export * from './corrections/correction-decision';
 export * from './corrections/correction-target';
 export * from './corrections/correction-preview';

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { CorrectionTargetReader, EventReader, InvoiceReader, Metrics, UsageReader, readiness, type HealthCheck, type Logger, type MeterstreamConfig, type Warehouse } from '@meterstream/common';
+import { CorrectionReader, EventReader, InvoiceReader, Metrics, UsageReader, readiness, type HealthCheck, type Logger, type MeterstreamConfig, type Warehouse } from '@meterstream/common';
 import { MeterIndex, MeterstreamError } from '@meterstream/domain';
 import type { ApiKeyCatalog } from './api-key-commands';
 import { ApiKeyIndex } from './api-key-index';
@@ -12,8 +12,12 @@ import { registerApiKeyRoutes } from './routes/api-keys';
 import { registerBillingRoutes, type BillingPort } from './routes/billing';
 import { registerEventRoutes } from './routes/events';
 import { registerEventQueryRoutes } from './routes/events-query';
+import { registerCorrectionRoutes } from './routes/corrections';
 import { registerCorrectionPreviewRoutes } from './routes/correction-preview';
 import { CorrectionPreviewer } from './correction-preview';
+import { CorrectionTargets } from './correction-targets';
+import { EventCorrections } from './event-corrections';
+import { RecentCorrections } from './recent-corrections';
 import { SeenEvents } from './seen-events';
 import { registerMeterRoutes, type MeterCatalog } from './routes/meters';
 import { registerUsageRoutes } from './routes/usage';
@@ -123,19 +127,29 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     let meterIndex = new MeterIndex(store.list('meters'));
     const unsubscribe = store.onChange('meters', () => (meterIndex = new MeterIndex(store.list('meters'))));
     api.addHook('onClose', async () => unsubscribe());
-    registerEventRoutes(api, deps.publisher, new SeenEvents(events, deps.logger), limits, { match: (event) => meterIndex.match(event) });
-    registerEventQueryRoutes(api, events, deps.meters.catalog.store, businessId);
+    const meters = { match: (event: Parameters<MeterIndex['match']>[0]) => meterIndex.match(event) };
+    const backfillMaxAgeMs = deps.backfill.maxAgeDays * 86_400_000;
+    const corrections = new CorrectionReader(deps.warehouse);
+    const recent = new RecentCorrections();
+    registerEventRoutes(api, deps.publisher, new SeenEvents(events, deps.logger), limits, meters, backfillMaxAgeMs);
+    registerEventQueryRoutes(api, events, corrections, deps.meters.catalog.store, businessId);
+    registerCorrectionRoutes(
+      api,
+      new EventCorrections({ publisher: deps.publisher, events, corrections, recent, meters, limits, backfillMaxAgeMs }),
+      corrections,
+    );
     const invoices = new InvoiceReader(deps.warehouse);
     registerCorrectionPreviewRoutes(
       api,
       new CorrectionPreviewer({
-        targets: new CorrectionTargetReader(deps.warehouse),
+        // The same lookup and recent corrections as the void and amend routes: it refuses what they refuse.
+        targets: new CorrectionTargets({ events, corrections, recent }),
         usage,
         invoices,
         catalog: store,
         meters: () => meterIndex,
         limits,
-        backfillMaxAgeMs: deps.backfill.maxAgeDays * 86_400_000,
+        backfillMaxAgeMs,
       }),
     );
     registerMeterRoutes(api, deps.meters, businessId);

@@ -75,11 +75,7 @@ const invoice = (period: { start: number; end: number }, lines: InvoiceLine[]): 
 // Day 2 is invoiced (6 jobs, peak 4), and day 3's invoice adjusted its jobs by +1: 7 billed.
 const INVOICES = [invoice(day2, [line('meter', 'm_jobs', '6'), line('meter', 'm_peak_eu', '4')]), invoice({ start: ANCHOR + 3 * DAY, end: ANCHOR + 4 * DAY }, [line('meter', 'm_jobs', '1'), line('adjustment', 'm_jobs', '1', day2)])];
 
-const found: CorrectionTarget = {
-  kind: 'found',
-  voided: false,
-  event: { event_id: 'e1', customer_id: 'c', event_name: 'job', timestamp: EVENT_TIME, metadata: '{"gb":4,"region":"eu"}', amended: false },
-};
+const found: CorrectionTarget = { kind: 'found', voided: false, event_id: 'e1', customer_id: 'c', event_name: 'job', timestamp: EVENT_TIME, metadata: '{"gb":4,"region":"eu"}', amended: false };
 
 function previewer(target: CorrectionTarget = found) {
   const reads: MeterUsageScope[] = [];
@@ -165,7 +161,7 @@ describe('CorrectionPreviewer', () => {
     expect((await code({ kind: 'none' })).code).toBe('EVENT_NOT_FOUND');
     expect((await code({ kind: 'of-another-customer' })).code).toBe('EVENT_OF_ANOTHER_CUSTOMER');
     expect((await code({ ...found, voided: true })).code).toBe('EVENT_VOIDED');
-    expect((await code({ ...found, event: { ...found.event, timestamp: NOW - 36 * DAY } })).code).toBe('EVENT_OLDER_THAN_BACKFILL_LIMIT');
+    expect((await code({ ...found, timestamp: NOW - 36 * DAY })).code).toBe('EVENT_OLDER_THAN_BACKFILL_LIMIT');
     expect(await code(found, { customer_id: 'c', event_id: 'e1', kind: 'amend', metadata: { gb: 'lots', region: 'eu' } })).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'metadata.gb' }] });
   });
 });

@@ -1,4 +1,4 @@
-import { invoiceId, type CorrectionTargetReader, type InvoiceReader, type UsageReader } from '@meterstream/common';
+import { invoiceId, type InvoiceReader, type UsageReader } from '@meterstream/common';
 import {
   correctionRecords,
   correctionTargetRefusal,
@@ -18,10 +18,12 @@ import {
   type UsageEvent,
 } from '@meterstream/domain';
 import { validateCorrectionPreviewBody } from './correction-preview-body';
+import type { CorrectionTargets } from './correction-targets';
 import { checkMeteredValues, type IngestLimits } from './event-validator';
 
 export interface CorrectionPreviewDeps {
-  targets: Pick<CorrectionTargetReader, 'find'>;
+  /** The lookup of the void and amend routes (with their recent corrections). */
+  targets: Pick<CorrectionTargets, 'find'>;
   usage: Pick<UsageReader, 'total'>;
   invoices: Pick<InvoiceReader, 'ofSubscriptionSince'>;
   /** Subscriptions, products and meters, followed live. */
@@ -89,8 +91,8 @@ export class CorrectionPreviewer {
     const target = await targets.find(request.customer_id, request.event_id);
     const refusal = correctionTargetRefusal(target, request.customer_id, request.event_id, now, backfillMaxAgeMs);
     if (refusal) throw refusal;
-    if (target.kind !== 'found') throw new Error('unreachable: a target that is not found is refused');
-    const stored = target.event;
+    if (target.kind !== 'found') throw new Error('unreachable: correctionTargetRefusal refuses an event that is not found');
+    const stored = target;
     const correction = { correction_id: 'preview', kind: request.kind, requested_by: null, reason: null };
     const corrected: UsageEvent = {
       event_id: stored.event_id,

@@ -7,6 +7,7 @@ import {
   NOT_WELL_FORMED,
   parseIsoTime,
   readDecimal,
+  type ErrorCode,
   type FieldError,
   type MeterIndex,
   type MetadataValue,
@@ -51,7 +52,13 @@ export const isObject = (v: unknown): v is Record<string, unknown> => typeof v =
  *   the router would otherwise dead-letter it (the same meteredValue decides both).
  * An event is identified by (customer_id, event_id): the same pair twice refuses the request.
  */
-export function validateIngestBody(body: unknown, now: number, limits: IngestLimits = DEFAULT_INGEST_LIMITS, meters?: Pick<MeterIndex, 'match'>): UsageEvent[] {
+export function validateIngestBody(
+  body: unknown,
+  now: number,
+  limits: IngestLimits = DEFAULT_INGEST_LIMITS,
+  meters?: Pick<MeterIndex, 'match'>,
+  options: IngestOptions = {},
+): UsageEvent[] {
   if (!isObject(body) || !Array.isArray(body.events)) {
     throw new MeterstreamError('VALIDATION_FAILED', 'body must be an object with an "events" array', [{ field: 'events', message: 'required array' }]);
   }
@@ -62,6 +69,7 @@ export function validateIngestBody(body: unknown, now: number, limits: IngestLim
     ]);
   }
   const errors: FieldError[] = [];
+  const tooOld: FieldError[] = [];
   const events: UsageEvent[] = [];
   const seen = new Map<string, number>();
   input.forEach((raw, index) => {
@@ -69,16 +77,17 @@ export function validateIngestBody(body: unknown, now: number, limits: IngestLim
     if (!isObject(raw)) return fail('', 'must be an object');
     const problemsBefore = errors.length;
     for (const field of ['event_id', 'customer_id', 'event_name'] as const) {
-      const value = raw[field];
-      if (typeof value !== 'string' || value.length === 0) fail(field, 'required non-empty string');
-      else if (value.length > limits.maxIdLength) fail(field, `at most ${limits.maxIdLength} characters`);
-      else if (!isWellFormedText(value)) fail(field, NOT_WELL_FORMED);
+      const problem = idProblem(raw[field], limits);
+      if (problem !== undefined) fail(field, problem);
     }
     let timestamp = now;
     if (raw.timestamp !== undefined && raw.timestamp !== null) {
       const parsed = typeof raw.timestamp === 'string' ? parseIsoTime(raw.timestamp) : undefined;
       if (parsed === undefined) fail('timestamp', 'must be an ISO 8601 date-time with a zone, e.g. 2026-01-15T10:30:00Z');
-      else if (parsed < now - limits.maxEventAgeMs) fail('timestamp', `older than the maximum age of ${limits.maxEventAgeMs / 1000} s`);
+      else if (parsed < now - limits.maxEventAgeMs) {
+        fail('timestamp', `older than ${options.tooOld?.limit ?? `the maximum age of ${limits.maxEventAgeMs / 1000} s`}`);
+        tooOld.push(errors[errors.length - 1]);
+      }
       else if (parsed > now + limits.maxFutureSkewMs) fail('timestamp', `more than ${limits.maxFutureSkewMs / 1000} s in the future`);
       else timestamp = parsed;
     }
@@ -106,17 +115,43 @@ export function validateIngestBody(body: unknown, now: number, limits: IngestLim
     if (meters !== undefined && errors.length === problemsBefore) checkMeteredValues(event, meters, fail);
     events.push(event);
   });
+  if (tooOld.length > 0 && options.tooOld !== undefined) {
+    const which = tooOld.map((e) => `events[${e.index}]`).join(', ');
+    throw new MeterstreamError(options.tooOld.code, `${tooOld.length} event(s) older than ${options.tooOld.limit} (${which}); nothing was ingested`, errors);
+  }
   if (errors.length > 0) {
     throw new MeterstreamError('VALIDATION_FAILED', `${errors.length} problem(s) in the events; nothing was ingested`, errors);
   }
   return events;
 }
 
+export interface IngestOptions {
+  /**
+   * How a request holding an event older than limits.maxEventAgeMs is refused (POST /events/backfill:
+   * EVENT_OLDER_THAN_BACKFILL_LIMIT): with this code, whatever else is wrong, its `errors` naming every
+   * problem found, the old events among them; `limit` says what the limit is ("the backfill limit of 35
+   * days"). Default: such an event is one more VALIDATION_FAILED problem.
+   */
+  tooOld?: { code: ErrorCode; limit: string };
+}
+
 /**
- * The metadata of an event (ingest, an amend or its preview), by ingest's rules: at most maxMetadataKeys
- * keys of valid text; string values of valid text within maxMetadataValueLength; booleans; numbers
- * (lossless: LosslessNumber or an exact JavaScript number) as exact decimal text in the range of metered
- * values. Absent or null is {}. Every problem goes to `fail` with its field (metadata.<key>).
+ * What is wrong with an id (event_id, customer_id, event_name, and the ids that follow the same rules:
+ * correction_id, backfill_id), or undefined: a non-empty string of at most limits.maxIdLength characters,
+ * valid Unicode.
+ */
+export function idProblem(value: unknown, limits: Pick<IngestLimits, 'maxIdLength'> = DEFAULT_INGEST_LIMITS): string | undefined {
+  if (typeof value !== 'string' || value.length === 0) return 'required non-empty string';
+  if (value.length > limits.maxIdLength) return `at most ${limits.maxIdLength} characters`;
+  if (!isWellFormedText(value)) return NOT_WELL_FORMED;
+  return undefined;
+}
+
+/**
+ * The metadata of an event (ingest, backfill, amend and its preview), by ingest's rules: at most maxMetadataKeys keys of
+ * valid text; string values of valid text within maxMetadataValueLength; booleans; numbers (lossless:
+ * LosslessNumber or an exact JavaScript number) as exact decimal text in the range of metered values.
+ * Absent or null is {}. Every problem goes to `fail` with its field (metadata.<key>).
  */
 export function validateMetadata(
   raw: unknown,

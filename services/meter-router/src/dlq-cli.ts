@@ -35,13 +35,13 @@ Replay is meant for records whose cause was fixed upstream, so that the same byt
   - The router deduplicates by (customer_id, event_id) within ROUTER_DEDUP_WINDOW_MINUTES of event
     time (default 120) and remembers every event it decoded, also one that a meter then rejected. A
     replayed METER_KEY_MISSING, METER_VALUE_NOT_NUMERIC or METER_VALUE_OUT_OF_RANGE record is therefore dropped as a repeat inside the
-    window, and sent to the DLQ as EVENT_OUTSIDE_DEDUP_WINDOW after it. It counts nowhere: not in a
-    corrected meter (a corrected meter is a new meter), and not again in the meters that counted it
-    the first time. Replay does not fix those; to bill that usage, send corrected events with new
-    event ids.
+    window. After it (up to BACKFILL_MAX_AGE_DAYS) it is routed as a backfill: each meter counts it
+    only if that meter has not counted the event before, so the meters that counted it the first time
+    do not count it again, and a meter created since (a corrected meter is a new meter) counts it.
+    To fix the metadata of an accepted event, amend it (POST /events/{event_id}/amend).
   - An UNDECODABLE record was never decoded, so the router routes its replay if the bytes now decode
-    and the event time is inside the window; otherwise the replay goes to the DLQ again, as a new
-    DLQ record.
+    and the event time is inside the backfill limit; otherwise the replay goes to the DLQ again, as a
+    new DLQ record.
   - Replay keeps no memory: running it twice produces the records twice (the router then drops the
     second copy of an event it decoded).
 

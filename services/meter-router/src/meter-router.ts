@@ -1,5 +1,5 @@
 import { Partitioners, type EachBatchPayload, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
-import { dlqMessage, ensureTopics, Metrics, partitionTransactionalId, SupervisedConsumer, type AvroCodec, type CatalogLog, type Logger, type MeterstreamConfig, type Topics } from '@meterstream/common';
+import { dlqMessage, ensureTopics, IDLE_FETCH_WAIT_MS, Metrics, partitionTransactionalId, SupervisedConsumer, type AvroCodec, type CatalogLog, type Logger, type MeterstreamConfig, type Topics } from '@meterstream/common';
 import { decideRoute, MeterIndex, type DedupWindow, type DlqCode, type UsageEvent } from '@meterstream/domain';
 import { DEDUP_KEY_HEADERS, restoreDedupWindow } from './dedup-changelog';
 
@@ -51,7 +51,7 @@ export class MeterRouter {
     this.backfillMaxAgeMs = deps.config.backfill.maxAgeDays * 86_400_000;
     this.consumer = new SupervisedConsumer(
       deps.kafka,
-      { groupId: deps.groupId, readUncommitted: false, maxBytesPerPartition: 2 * 1024 * 1024, maxWaitTimeInMs: 250, sessionTimeout: 10000, heartbeatInterval: 1000 },
+      { groupId: deps.groupId, readUncommitted: false, maxBytesPerPartition: 2 * 1024 * 1024, maxWaitTimeInMs: IDLE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000 },
       deps.logger,
     );
     this.consumer.consumer.on(this.consumer.consumer.events.GROUP_JOIN, () => this.windows.clear());

@@ -1,7 +1,7 @@
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { AvroCodec } from '../avro/avro-codec';
 import { CATALOG_KINDS, type CatalogKind, type CatalogObjects } from '@meterstream/domain';
-import { SupervisedConsumer } from '../kafka/supervised-consumer';
+import { IDLE_FETCH_WAIT_MS, SupervisedConsumer } from '../kafka/supervised-consumer';
 import { READ_TO_END_TIMEOUT_MS, ReadPositions } from '../kafka/topic-reader';
 import { privateGroupId } from '../names';
 import type { Topics } from '../kafka/topics';
@@ -38,7 +38,7 @@ export class CatalogLog {
   ) {
     // A group of its own: every process reads the whole catalog and never commits.
     const groupId = privateGroupId(topics.catalog('reader'));
-    this.consumer = new SupervisedConsumer(kafka, { groupId, readUncommitted: false, maxWaitTimeInMs: 100 }, logger);
+    this.consumer = new SupervisedConsumer(kafka, { groupId, readUncommitted: false, maxWaitTimeInMs: IDLE_FETCH_WAIT_MS }, logger);
     this.admin = kafka.admin();
   }
 

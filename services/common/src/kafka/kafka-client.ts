@@ -2,13 +2,16 @@ import { Kafka, logLevel, type LogEntry, type Admin, type ITopicConfig } from 'k
 import type { Logger } from 'pino';
 import type { MeterstreamConfig } from '../config';
 import { kafkajsLogLevel } from './kafkajs-log-level';
+import { stopKafkajsIdleTimers } from './kafkajs-idle-timer';
 import { ignoreKafkajsNegativeTimeoutWarning } from './kafkajs-timeout-warning';
 
 export type { Kafka, Admin };
 
 // Every process and worker thread that uses kafkajs loads this module (through @meterstream/common)
-// before it connects a client, so each installs the filter for its own `process` here.
+// before it connects a client, so each installs the filter for its own `process` here, and the fix
+// that stops kafkajs's idle 1 ms timers (kafkajs-idle-timer.ts) for its own copy of kafkajs.
 ignoreKafkajsNegativeTimeoutWarning();
+stopKafkajsIdleTimers();
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',

@@ -1,4 +1,4 @@
-import { eventsByIdQuery, eventsPageQuery, knownEventsQuery, meterEventsPageQuery } from './event-queries';
+import { eventsByIdQuery, eventsByRefsQuery, eventsPageQuery, knownEventsQuery, meterEventsPageQuery } from './event-queries';
 
 describe('event queries', () => {
   it('binds every filter as a parameter, newest first, one row per (customer, event id)', () => {
@@ -27,15 +27,15 @@ SETTINGS max_execution_time = 5`);
     const { query, params } = meterEventsPageQuery("mtr_'x", { customerId: "cus_'1", eventName: 'ignored', start: 0, end: 1000 }, 10, 30);
     expect(query).toBe(`SELECT event_id, customer_id, event_name, timestamp, metadata FROM events
 WHERE (customer_id, event_id) IN (
-  SELECT customer_id, event_id FROM meter_records FINAL WHERE meter_id = {meter_id:String} AND customer_id = {customer_id:String} AND timestamp >= {start:DateTime64(3, 'UTC')} AND timestamp < {end:DateTime64(3, 'UTC')}
+  SELECT customer_id, event_id FROM meter_records FINAL WHERE meter_id = {meter_id:String} AND deleted = {deleted:UInt8} AND customer_id = {customer_id:String} AND timestamp >= {start:DateTime64(3, 'UTC')} AND timestamp < {end:DateTime64(3, 'UTC')}
   ORDER BY timestamp DESC, event_id ASC, customer_id ASC
   LIMIT {limit:UInt32} OFFSET {offset:UInt32}
 )
 ORDER BY timestamp DESC, event_id ASC, customer_id ASC
 LIMIT 1 BY customer_id, event_id
 SETTINGS max_execution_time = 5`);
-    expect(params).toEqual({ meter_id: "mtr_'x", customer_id: "cus_'1", start: '1970-01-01 00:00:00.000', end: '1970-01-01 00:00:01.000', limit: 10, offset: 30 });
-    expect(meterEventsPageQuery('m', {}, 1, 0).query).toContain('FROM meter_records FINAL WHERE meter_id = {meter_id:String}\n');
+    expect(params).toEqual({ meter_id: "mtr_'x", deleted: 0, customer_id: "cus_'1", start: '1970-01-01 00:00:00.000', end: '1970-01-01 00:00:01.000', limit: 10, offset: 30 });
+    expect(meterEventsPageQuery('m', {}, 1, 0).query).toContain('FROM meter_records FINAL WHERE meter_id = {meter_id:String} AND deleted = {deleted:UInt8}\n');
   });
 
   it('has no WHERE without filters and binds only the filters given', () => {
@@ -66,6 +66,13 @@ SETTINGS max_execution_time = 5`);
     expect(known).toEqual({
       query: 'SELECT DISTINCT customer_id, event_id FROM events WHERE customer_id IN {customers:Array(String)} AND event_id IN {ids:Array(String)}',
       params: { customers: ['c1', "c'2"], ids: ['a', "b'"] },
+    });
+  });
+
+  it('reads the rows of several events, one per (customer, event id), by two bound arrays', () => {
+    expect(eventsByRefsQuery([{ customer_id: 'c1', event_id: 'a' }, { customer_id: "c'2", event_id: 'a' }])).toEqual({
+      query: 'SELECT event_id, customer_id, event_name, timestamp, metadata FROM events WHERE customer_id IN {customers:Array(String)} AND event_id IN {ids:Array(String)} LIMIT 1 BY customer_id, event_id',
+      params: { customers: ['c1', "c'2"], ids: ['a'] },
     });
   });
 });

@@ -51,14 +51,17 @@ ${LIST_QUERY_SETTINGS}`,
  * from meter_records (one row per counted event, ordered by meter first, so only the meter's rows are
  * read; FINAL keeps one row per counted event, and lets ClickHouse keep only the top rows while it
  * sorts), then their rows from `events` by its primary key (customer_id, event_id), repeats dropped
- * (LIMIT 1 BY), so a page holds each event once. The scope's event name is the meter's
- * and is not applied again.
+ * (LIMIT 1 BY), so a page holds each event once. An event a correction removed from the meter (a void,
+ * or an amend after which it no longer matches: its latest row is deleted, docs/corrections.md) is not
+ * listed. The scope's event name is the meter's and is not applied again.
  */
 export function meterEventsPageQuery(meterId: string, scope: EventScope, limit: number, offset: number): BuiltQuery {
   const params: BuiltQuery['params'] = { meter_id: meterId, limit, offset };
   const where = whereGiven(
     [
       { sql: 'meter_id = {meter_id:String}', param: 'meter_id', value: meterId },
+      // Applied after FINAL (deleted is not in the sorting key): the latest row of each record decides.
+      { sql: 'deleted = {deleted:UInt8}', param: 'deleted', value: 0 },
       { sql: 'customer_id = {customer_id:String}', param: 'customer_id', value: scope.customerId },
       { sql: "timestamp >= {start:DateTime64(3, 'UTC')}", param: 'start', value: optionalTime(scope.start) },
       { sql: "timestamp < {end:DateTime64(3, 'UTC')}", param: 'end', value: optionalTime(scope.end) },
@@ -101,6 +104,17 @@ export function eventsByIdQuery(eventId: string, customerId?: string): BuiltQuer
 export function knownEventsQuery(events: readonly EventRef[]): BuiltQuery {
   return {
     query: 'SELECT DISTINCT customer_id, event_id FROM events WHERE customer_id IN {customers:Array(String)} AND event_id IN {ids:Array(String)}',
+    params: { customers: [...new Set(events.map((e) => e.customer_id))], ids: [...new Set(events.map((e) => e.event_id))] },
+  };
+}
+
+/**
+ * The rows of these events (customer_id, event_id), one per event: rows whose customer and id are both
+ * among the candidates' (two bound arrays, by primary key); the caller keeps the exact pairs.
+ */
+export function eventsByRefsQuery(events: readonly EventRef[]): BuiltQuery {
+  return {
+    query: `SELECT ${COLUMNS} FROM events WHERE customer_id IN {customers:Array(String)} AND event_id IN {ids:Array(String)} LIMIT 1 BY customer_id, event_id`,
     params: { customers: [...new Set(events.map((e) => e.customer_id))], ids: [...new Set(events.map((e) => e.event_id))] },
   };
 }

@@ -4,11 +4,7 @@ import { correctionTargetRefusal, type CorrectionTarget } from './correction-tar
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 4, 1);
 const LIMIT = 35 * DAY;
-const found = (timestamp: number, voided = false): CorrectionTarget => ({
-  kind: 'found',
-  voided,
-  event: { event_id: 'e1', customer_id: 'c1', event_name: 'job', timestamp, metadata: '{}', amended: false },
-});
+const found = (timestamp: number, voided = false): CorrectionTarget => ({ kind: 'found', voided, event_id: 'e1', customer_id: 'c1', event_name: 'job', timestamp, metadata: '{}', amended: false });
 const code = (target: CorrectionTarget) => correctionTargetRefusal(target, 'c1', 'e1', NOW, LIMIT)?.code;
 const status = (target: CorrectionTarget) => correctionTargetRefusal(target, 'c1', 'e1', NOW, LIMIT)?.status;
 

@@ -1,4 +1,4 @@
-import { ERROR_CODES, INTERVALS, PRICING_MODELS, type ErrorCode } from '@meterstream/domain';
+import { AUDIT_KINDS, CORRECTION_KINDS, ERROR_CODES, INTERVALS, PRICING_MODELS, type ErrorCode } from '@meterstream/domain';
 import { PUBLIC_ROUTES } from '../auth';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_NUMBER, MAX_PAGE_SIZE } from '../pagination';
 
@@ -94,6 +94,20 @@ const price = obj(
   },
   ['type', 'currency', 'fixed_price', 'payment_frequency_interval', 'payment_frequency_count', 'meters'],
 );
+const correctionAnswer = obj(
+  {
+    correction_id: str,
+    kind: { type: 'string', enum: [...CORRECTION_KINDS] },
+    event_id: str,
+    customer_id: str,
+    event_name: str,
+    timestamp: { type: 'string', format: 'date-time' },
+    requested_at: { type: 'string', format: 'date-time' },
+    status: { type: 'string', enum: ['accepted'] },
+  },
+  ['correction_id', 'kind', 'event_id', 'customer_id', 'status'],
+);
+const CORRECTION_ERRORS: ErrorCode[] = ['EVENT_NOT_FOUND', 'EVENT_OF_ANOTHER_CUSTOMER', 'EVENT_VOIDED', 'EVENT_OLDER_THAN_BACKFILL_LIMIT', 'CORRECTION_ID_CONFLICT'];
 const SUBSCRIPTION_STATUSES = ['pending', 'active', 'on_hold', 'paused', 'cancelled', 'failed', 'expired', 'past_due'];
 
 export const ROUTE_DOCS: Record<string, RouteDoc> = {
@@ -106,6 +120,66 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     errors: ['DUPLICATE_EVENT_ID_IN_BATCH'],
     kafka: true,
     warehouse: true,
+  },
+  'POST /events/backfill': {
+    summary: 'Backfill 1 to 1000 usage events up to BACKFILL_MAX_AGE_DAYS old (admin); ids seen before are ignored, as on ingest',
+    tag: 'Corrections',
+    dodo: false,
+    body: obj(
+      {
+        events: { type: 'array', minItems: 1, maxItems: 1000, items: eventInput },
+        backfill_id: { ...id, maxLength: 255, description: "The batch's id, recorded in the audit trail; default bf_ and 24 hex digits of the SHA-256 of the events (the same batch gives the same id)" },
+      },
+      ['events'],
+    ),
+    success: {
+      status: 200,
+      description: 'The events were acknowledged by Kafka',
+      schema: obj({ ingested_count: { type: 'integer' }, backfill_id: str }, ['ingested_count', 'backfill_id']),
+    },
+    errors: ['DUPLICATE_EVENT_ID_IN_BATCH', 'EVENT_OLDER_THAN_BACKFILL_LIMIT'],
+    kafka: true,
+    warehouse: true,
+  },
+  'POST /events/:event_id/void': {
+    summary: "Void an accepted event (admin): it no longer counts in any meter; idempotent by the customer's correction_id",
+    tag: 'Corrections',
+    dodo: false,
+    body: obj({ customer_id: { ...id, maxLength: 255 }, correction_id: { ...id, maxLength: 255 }, reason: { ...str, maxLength: 500 } }, ['customer_id', 'correction_id']),
+    success: { status: 200, description: 'The correction was acknowledged by Kafka (or is an identical re-send)', schema: correctionAnswer },
+    errors: CORRECTION_ERRORS,
+    kafka: true,
+    warehouse: true,
+  },
+  'POST /events/:event_id/amend': {
+    summary: "Replace an accepted event's metadata (admin): its meters count it with the new metadata; idempotent by the customer's correction_id",
+    tag: 'Corrections',
+    dodo: false,
+    body: obj(
+      { customer_id: { ...id, maxLength: 255 }, correction_id: { ...id, maxLength: 255 }, metadata: { ...metadata, description: 'The whole metadata after the amend, by ingest rules' }, reason: { ...str, maxLength: 500 } },
+      ['customer_id', 'correction_id', 'metadata'],
+    ),
+    success: { status: 200, description: 'The correction was acknowledged by Kafka (or is an identical re-send)', schema: correctionAnswer },
+    errors: CORRECTION_ERRORS,
+    kafka: true,
+    warehouse: true,
+  },
+  'GET /corrections': {
+    summary: 'The audit trail of voids, amends and backfills, newest first, one item per correction and event, with the metadata before and after',
+    tag: 'Corrections',
+    dodo: false,
+    query: {
+      properties: {
+        customer_id: str,
+        event_id: str,
+        correction_id: { ...str, description: 'A correction id or a backfill batch id' },
+        kind: { type: 'string', enum: [...AUDIT_KINDS] },
+        ...page,
+      },
+    },
+    success: list('corrections: {correction_id, kind, customer_id, event_id, event_name, timestamp, before, after, requested_by, reason, requested_at}'),
+    warehouse: true,
+    errors: ['QUERY_TIMEOUT'],
   },
   'GET /events': {
     summary: 'List events, newest first',
@@ -130,7 +204,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     tag: 'Usage events',
     dodo: true,
     query: { properties: { customer_id: str } },
-    success: one('The event'),
+    success: one('The event, its metadata as amended (original_metadata when an amend changed it), status (active | voided) and history (its corrections, oldest first)'),
     errors: ['AMBIGUOUS_EVENT_ID'],
     warehouse: true,
   },

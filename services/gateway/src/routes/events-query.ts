@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { type EventReader, type EventRow, type EventScope } from '@meterstream/common';
-import { MeterstreamError, parseIsoTime, type CatalogView } from '@meterstream/domain';
+import { type CorrectionReader, type EventReader, type EventRow, type EventScope } from '@meterstream/common';
+import { eventState, MeterstreamError, parseIsoTime, sameMetadataText, type CatalogView } from '@meterstream/domain';
 import { pageWindow, type PageQuery } from '../pagination';
+import { parseStoredMetadata } from './stored-metadata';
 
 interface EventListQuery extends PageQuery {
   customer_id?: string;
@@ -12,14 +13,14 @@ interface EventListQuery extends PageQuery {
 }
 
 /** Dodo's events listing and retrieval, from the ClickHouse events table (the raw event sink). */
-export function registerEventQueryRoutes(app: FastifyInstance, events: EventReader, catalog: CatalogView, businessId: string): void {
+export function registerEventQueryRoutes(app: FastifyInstance, events: EventReader, corrections: CorrectionReader, catalog: CatalogView, businessId: string): void {
   const show = (row: EventRow) => ({
     business_id: businessId,
     customer_id: row.customer_id,
     event_id: row.event_id,
     event_name: row.event_name,
     timestamp: new Date(row.timestamp).toISOString(),
-    metadata: JSON.parse(row.metadata) as Record<string, string | number | boolean>,
+    metadata: parseStoredMetadata(row.metadata),
   });
 
   app.get<{ Querystring: EventListQuery }>('/events', { config: { scope: 'read' } }, async (request) => {
@@ -60,6 +61,21 @@ export function registerEventQueryRoutes(app: FastifyInstance, events: EventRead
         { field: 'customer_id', message: `required: customers ${rows.map((r) => r.customer_id).join(', ')} (and maybe others) used this id` },
       ]);
     }
-    return show(rows[0]);
+    // Dodo's fields, metadata as corrected, and what corrections did (docs/corrections.md).
+    const row = rows[0];
+    const state = eventState(row.metadata, await corrections.history(row));
+    return {
+      ...show({ ...row, metadata: state.metadata }),
+      ...(sameMetadataText(state.metadata, row.metadata) ? {} : { original_metadata: parseStoredMetadata(row.metadata) }),
+      status: state.status,
+      history: state.history.map(({ row: step, after }) => ({
+        correction_id: step.correction_id,
+        kind: step.kind,
+        metadata: after === null ? null : parseStoredMetadata(after),
+        requested_by: step.requested_by || null,
+        reason: step.reason || null,
+        requested_at: new Date(step.requested_at).toISOString(),
+      })),
+    };
   });
 }
