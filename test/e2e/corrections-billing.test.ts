@@ -190,6 +190,9 @@ describe('corrections and backfills of an invoiced period', () => {
     });
     await produce([correction('job-2', 'cb_job', boundary - 10 * MIN, 'cor-void-job-2', 'void', {})]);
     await usageIs(peak, anchor, boundary, peakAfterVoid, 'the void applied');
+    // Once the audit trail holds the void, the event can no longer be corrected: the preview says so too.
+    await eventually(async () => ((await preview({ customer_id: customer, event_id: 'job-2', kind: 'void' })).status === 409 ? true : undefined), 60000, 'the void in the audit trail');
+    expect((await preview({ customer_id: customer, event_id: 'job-2', kind: 'void' })).body.code).toBe('EVENT_VOIDED');
 
     // --- A backfilled event of period 0, 20 hours old, sent twice with its batch id.
     const backfilled: UsageEvent = {
@@ -236,6 +239,12 @@ describe('corrections and backfills of an invoiced period', () => {
     ]);
     await produce([correction('llm-1', 'cb_llm', boundary - 14 * MIN, 'cor-amend-llm-1', 'amend', { tokens: { decimal: '160.125' } })]);
     await usageIs(tokens, anchor, boundary, tokensAfter, 'the amend applied');
+    // The stored event as its amend left it.
+    const amended = await eventually(async () => {
+      const res = await preview({ customer_id: customer, event_id: 'llm-1', kind: 'void' });
+      return res.body.event?.amended === true ? res.body : undefined;
+    }, 60000, 'the amend in the audit trail');
+    expect(amended.event).toMatchObject({ event_id: 'llm-1', metadata: { tokens: 160.125 }, amended: true });
     await producer.disconnect();
     await admin.disconnect();
 
