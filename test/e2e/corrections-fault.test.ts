@@ -46,8 +46,9 @@ import { eventually } from '../support/pipeline';
 // invoiced periods, some batches sent twice, some repeating counted events), voids and amends of
 // accepted events (the max, the last, the only holder of a user id of their window; amends that change
 // a value, a filtered key, the sign of a sum) and re-sent corrections goes straight to Kafka while the
-// meter-router and the aggregator, each its own process, are killed with SIGKILL (the router at least
-// twice, the aggregator at least three times). Afterwards every (meter, customer, minute) usage and every
+// meter-router and the aggregator, each its own process, are killed with SIGKILL (the router three times
+// while it routes, the aggregator six times: after inserts, mid-insert, in start-up, just after flushes
+// of corrections). Afterwards every (meter, customer, minute) usage and every
 // period total read with the project's query builders, and every invoice line of the next invoices
 // (the open periods closed by cancelling the subscriptions; adjustment lines for the invoiced periods),
 // equals a recomputation from scratch over the corrected event set (test/support/corrections-oracle.ts:
@@ -60,13 +61,19 @@ import { eventually } from '../support/pipeline';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 const SEED = process.env.CORRECTIONS_FAULT_SEED ? Number(process.env.CORRECTIONS_FAULT_SEED) : Date.now() % 2_147_483_647;
-const STEPS = Number(process.env.CORRECTIONS_FAULT_STEPS ?? 150);
-const HISTORY_CLUSTERS_PER_CUSTOMER = 70;
+const STEPS = Number(process.env.CORRECTIONS_FAULT_STEPS ?? 220);
+const HISTORY_CLUSTERS_PER_CUSTOMER = 100;
 const PACE_MS = 250;
 const WINDOW_MS = 60_000; // AGGREGATOR_WINDOW_SECONDS, default
 const LIMIT_MS = 35 * DAY; // BACKFILL_MAX_AGE_DAYS, default
 const DEDUP_WINDOW_MINUTES = 1;
-const AGGREGATOR_KILL_PLAN = ['after-insert', 'mid-insert', 'start-up', 'after-insert'] as const;
+/**
+ * When each aggregator kill lands: at a random moment after its first insert into meter_usage, while an
+ * insert is being written, during start-up, or just after a flush that wrote corrections
+ * (corrected_windows; a flush of corrections alone leaves the stored progress where it was, so the
+ * restarted aggregator applies them again, in flushes cut elsewhere).
+ */
+const AGGREGATOR_KILL_PLAN = ['after-insert', 'after-correction', 'mid-insert', 'start-up', 'after-correction', 'after-insert'] as const;
 const ROUTER_KILLS = 3;
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const REGISTRY_URL = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
@@ -131,12 +138,14 @@ class Supervised {
 }
 
 /**
- * Inserts into meter_usage so far, seen from outside the aggregator (which holds the directory): the
+ * Inserts into a table so far, seen from outside the aggregator (which holds the directory): the
  * highest block number among the table's parts, and whether an insert is being written (tmp_insert_*).
+ * Reads the embedded engine's layout: metadata/default/<table>.sql names the table's UUID, its parts
+ * live under store/<uuid[0:3]>/<uuid>/.
  */
-function insertsSoFar(dataDir: string): { blocks: number; writing: boolean } {
+function insertsSoFar(dataDir: string, table = 'meter_usage'): { blocks: number; writing: boolean } {
   try {
-    const uuid = /UUID '([0-9a-f-]{36})'/.exec(fs.readFileSync(path.join(dataDir, 'metadata', 'default', 'meter_usage.sql'), 'utf8'))?.[1];
+    const uuid = /UUID '([0-9a-f-]{36})'/.exec(fs.readFileSync(path.join(dataDir, 'metadata', 'default', `${table}.sql`), 'utf8'))?.[1];
     if (!uuid) return { blocks: 0, writing: false };
     let blocks = 0;
     let writing = false;
@@ -468,6 +477,12 @@ describe('usage corrections end to end: backfills, voids and amends under SIGKIL
           const delay = between(500, 4000);
           await sleep(delay);
           moment = `${delay} ms after start`;
+        } else if (plan === 'after-correction') {
+          const corrected = insertsSoFar(dataDir, 'corrected_windows').blocks;
+          const seen = await until(() => (insertsSoFar(dataDir, 'corrected_windows').blocks > corrected ? true : undefined), 30_000, 'a flush of corrections', 5).catch(() => false);
+          const delay = between(0, 150);
+          await sleep(delay);
+          moment = seen ? `${delay} ms after a flush wrote corrected windows` : 'no flush of corrections within 30 s';
         } else {
           const inserted = await until(() => (insertsSoFar(dataDir).blocks > before.blocks ? true : undefined), 30_000, 'an insert', 50).catch(() => false);
           if (!inserted) moment = 'no insert within 30 s';
@@ -493,11 +508,15 @@ describe('usage corrections end to end: backfills, voids and amends under SIGKIL
       for (let k = 1; k <= ROUTER_KILLS; k++) {
         const at = Math.floor((STEPS * (k * 2 - 1)) / (ROUTER_KILLS * 2));
         await until(() => (stream.sent >= at ? true : undefined), 600_000, `${at} sends`, 50);
-        await sleep(between(0, 1500));
+        // While it has records to route (its transactions open), if that shows within 10 s.
+        const position = await until(async () => {
+          const p = await routerPosition();
+          return p.behind > 0 ? p : undefined;
+        }, 10_000, 'records for the router', 10).catch(() => undefined);
+        await sleep(between(0, 100));
         const pid = router.service.pid;
-        const position = await routerPosition().catch(() => undefined);
         await router.kill('SIGKILL');
-        const line = `router kill ${k}: SIGKILL pid ${pid}; ${stream.sent}/${STEPS} sends, router ${position ? `${position.behind} records behind` : 'position unknown'}`;
+        const line = `router kill ${k}: SIGKILL pid ${pid}; ${stream.sent}/${STEPS} sends, router ${position ? `${position.behind} records behind just before` : 'idle'}`;
         chaos.routerKills.push(line);
         note(line);
         await sleep(between(300, 1500));
@@ -601,8 +620,8 @@ describe('usage corrections end to end: backfills, voids and amends under SIGKIL
       }
 
       // The run did what it claims.
-      expect(chaos.aggregatorKills.length).toBeGreaterThanOrEqual(3);
-      expect(chaos.routerKills.length).toBeGreaterThanOrEqual(2);
+      expect(chaos.aggregatorKills.length).toBe(AGGREGATOR_KILL_PLAN.length);
+      expect(chaos.routerKills.length).toBe(ROUTER_KILLS);
       expect(f.outcomes.void).toBeGreaterThan(50);
       expect(f.outcomes.amend).toBeGreaterThan(50);
       expect(f.outcomes['correction-repeat']).toBeGreaterThan(0);
