@@ -453,7 +453,7 @@ describe('usage corrections end to end: backfills, voids and amends under SIGKIL
     expect(firstInvoices.map(comparableInvoice).sort(invoiceOrder)).toEqual(expectedFirst.sort(invoiceOrder));
 
     // 2. The stream, with the kills.
-    const stream = { sent: 0, records: 0, done: false };
+    const stream = { sent: 0, records: 0 };
     const chaos = { aggregatorKills: [] as string[], routerKills: [] as string[] };
     const produceAll = async () => {
       for (let b = 0; b < STEPS; b++) {
@@ -466,7 +466,6 @@ describe('usage corrections end to end: backfills, voids and amends under SIGKIL
         stream.records += step.sends.length;
         await sleep(PACE_MS);
       }
-      stream.done = true;
       note(`stream: ${stream.records} records in ${STEPS} sends`);
     };
     const killAggregator = async () => {
