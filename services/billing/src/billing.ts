@@ -219,7 +219,7 @@ export class Billing implements HealthCheck {
     const meterIds = items.flatMap((i) => i.product.price.meters.map((m) => m.meter_id));
     const totals = await this.usage.totals(meterIds, items.map((i) => i.subscription.customer_id), start, end);
     const { config } = this.deps;
-    const since = lateUsageSince(now, config.router.dedupWindowMinutes * 60000, config.billing.graceSeconds * 1000);
+    const since = lateUsageSince(now, { backfillMaxAgeMs: config.backfill.maxAgeDays * 86_400_000, graceMs: config.billing.graceSeconds * 1000 });
     const invoices: Invoice[] = [];
     for (const { subscription, product, period } of items) {
       const usage = invoiceUsage(product, (meterId) => totals(subscription.customer_id, meterId));

@@ -36,8 +36,21 @@ const JAN = { start: '2026-01-01T00:00:00.000Z', end: '2026-02-01T00:00:00.000Z'
 const FEB = { start: '2026-02-01T00:00:00.000Z', end: '2026-03-01T00:00:00.000Z' };
 
 describe('lateUsageSince', () => {
-  it('looks back the deduplication window plus the grace', () => {
-    expect(lateUsageSince(Date.parse(FEB.end), 120 * MINUTE, 5 * MINUTE)).toBe(Date.parse(FEB.end) - 125 * MINUTE);
+  const DAY = 24 * 60 * MINUTE;
+
+  it('looks back the backfill limit plus the grace', () => {
+    expect(lateUsageSince(Date.parse(FEB.end), { backfillMaxAgeMs: 35 * DAY, graceMs: 5 * MINUTE })).toBe(Date.parse(FEB.end) - 35 * DAY - 5 * MINUTE);
+  });
+
+  it('keeps checking a period invoiced weeks ago, which a backfill or a correction can still change', () => {
+    // Daily periods; the one ending 34 days before now can still receive a backfill 35 days old (and a
+    // void or amend of its events); the one that ended 36 days ago no longer can.
+    const now = Date.parse('2026-03-10T00:00:00.000Z');
+    const day = (daysAgo: number) => ({ start: new Date(now - (daysAgo + 1) * DAY).toISOString(), end: new Date(now - daysAgo * DAY).toISOString() });
+    const ledger = new InvoiceLedger();
+    for (const daysAgo of [36, 34, 3]) ledger.record(invoice(`inv_${daysAgo}`, day(daysAgo).start, day(daysAgo).end, [line('m_calls', '1')]));
+    const since = lateUsageSince(now, { backfillMaxAgeMs: 35 * DAY, graceMs: 60 * MINUTE });
+    expect(ledger.periodsSince('sub_1', since).map((p) => p.end)).toEqual([day(34).end, day(3).end]);
   });
 });
 

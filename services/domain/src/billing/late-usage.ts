@@ -13,12 +13,14 @@ export interface LateUsage {
 }
 
 /**
- * How far back billing looks for late usage: the router accepts an event up to its deduplication window
- * old (older ones go to the DLQ), and a period closes `grace` after its end, so an invoiced period
- * ending before `now - (window + grace)` can no longer change.
+ * How far back billing looks for late usage. The router counts an event, and applies a void or amend of
+ * one, up to the backfill limit (BACKFILL_MAX_AGE_DAYS) before its Kafka record time, whatever its
+ * deduplication window (older events go to the DLQ: route-decision.ts, beyondBackfillLimit); a period
+ * closes `grace` after its end. So an invoiced period ending before `now - (limit + grace)` can no
+ * longer change, and every later one can.
  */
-export function lateUsageSince(now: number, dedupWindowMs: number, graceMs: number): number {
-  return now - (dedupWindowMs + graceMs);
+export function lateUsageSince(now: number, { backfillMaxAgeMs, graceMs }: { backfillMaxAgeMs: number; graceMs: number }): number {
+  return now - (backfillMaxAgeMs + graceMs);
 }
 
 /**
