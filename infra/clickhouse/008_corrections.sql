@@ -30,6 +30,24 @@ ENGINE = ReplacingMergeTree
 ORDER BY (meter_id, customer_id, window_start)
 SETTINGS non_replicated_deduplication_window = 10000;
 
+-- The corrections each meter applied, one row per (meter, customer, correction id), written by the usage
+-- sink in the flush that applies them (before the partials that carry the progress). A correction read
+-- again later (a direct producer sending it after the router's window forgot it) finds its row from an
+-- earlier offset and changes nothing, even after a later correction of the same event.
+CREATE TABLE IF NOT EXISTS applied_corrections
+(
+    meter_id LowCardinality(String),
+    customer_id String,
+    correction_id String,
+    event_id String,
+    source_topic LowCardinality(String),
+    source_partition UInt32,
+    source_offset UInt64
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (meter_id, customer_id, correction_id)
+SETTINGS non_replicated_deduplication_window = 10000;
+
 -- The audit trail: one row per corrected event and correction (void, amend) and per backfilled event
 -- and batch (backfill), written by the raw event sink from the events topic in the same insert as its
 -- progress. metadata is the event's metadata after the change (void: ''); the state before is the

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import fc from 'fast-check';
 import type { KafkaMessage } from 'kafkajs';
 import { UsageBuffer } from '@meterstream/aggregator';
-import { AvroCodec, countedRecordsQuery, openWarehouse, periodUsageQuery, totalOf, usageTotalQuery, type PeriodUsageRow, type RecordOverride, type Warehouse } from '@meterstream/common';
+import { appliedCorrectionsQuery, AvroCodec, countedRecordsQuery, openWarehouse, periodUsageQuery, totalOf, usageTotalQuery, type PeriodUsageRow, type RecordOverride, type Warehouse } from '@meterstream/common';
 import { AGGREGATION_TYPES, type AggregationType, type MeterRecord } from '@meterstream/domain';
 import { formatScaled, parseScaled } from '../support/exact-decimal';
 import { testConfig } from '../support/pipeline';
@@ -84,13 +84,19 @@ describe('usage with a record override: the preview of a void or amend equals th
     const topic = `${config.kafka.topicPrefix}meter.${meterId}`;
     await codec.register(topic, 'meter-record');
     const encode = await codec.encoderFor(topic);
-    const counted = (records: readonly MeterRecord[]) => {
-      const { query, params } = countedRecordsQuery(records.map((r) => r.meter_id), records.map((r) => r.customer_id), records.map((r) => r.event_id));
-      return warehouse.query<{ meter_id: string; customer_id: string; event_id: string; source_partition: number; first_offset: string }>(query, params);
+    const stored = {
+      counted: (records: readonly MeterRecord[]) => {
+        const { query, params } = countedRecordsQuery(records.map((r) => r.meter_id), records.map((r) => r.customer_id), records.map((r) => r.event_id));
+        return warehouse.query<{ meter_id: string; customer_id: string; event_id: string; source_partition: number; first_offset: string }>(query, params);
+      },
+      applied: (records: readonly MeterRecord[]) => {
+        const { query, params } = appliedCorrectionsQuery(records.map((r) => r.meter_id), records.map((r) => r.customer_id), records.map((r) => r.correction_id ?? ''));
+        return warehouse.query<{ meter_id: string; customer_id: string; correction_id: string; source_partition: number; first_offset: string }>(query, params);
+      },
     };
     let offset = 0;
     const write = async (records: readonly MeterRecord[]) => {
-      const buffer = new UsageBuffer(codec, () => type, MINUTE, counted);
+      const buffer = new UsageBuffer(codec, () => type, MINUTE, stored);
       const messages = records.map((r) => ({ offset: String(offset++), value: encode(r) }) as unknown as KafkaMessage);
       for (const m of messages) expect((await buffer.add(m)).kind).toBe('buffered');
       const source = { topic, partition: 0, endOffset: String(offset) };

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import fc from 'fast-check';
 import type { KafkaMessage } from 'kafkajs';
 import { UsageBuffer } from '@meterstream/aggregator';
-import { AvroCodec, countedRecordsQuery, openWarehouse, periodUsageQuery, totalOf, usageTotalQuery, type PeriodUsageRow, type Warehouse } from '@meterstream/common';
+import { appliedCorrectionsQuery, AvroCodec, countedRecordsQuery, openWarehouse, periodUsageQuery, totalOf, usageTotalQuery, type PeriodUsageRow, type Warehouse } from '@meterstream/common';
 import { AGGREGATION_TYPES, type AggregationType, type MeterRecord } from '@meterstream/domain';
 import { formatScaled, parseScaled } from '../support/exact-decimal';
 import { testConfig } from '../support/pipeline';
@@ -11,7 +11,8 @@ import { testConfig } from '../support/pipeline';
 // corrections (remove, replace: the window is then read from the stored records) on the real engine,
 // through the real codec. Random sequences of new records, backfills (some of them repeats), voids and
 // amends are written flush by flush, some flushes "crashing" after their first inserts and written
-// again from the same messages, as a restarted aggregator does. Usage over random ranges must equal an
+// again from the same messages, as a restarted aggregator does; some corrections are sent again later
+// (after other corrections of the same event), as a direct producer may after the router's window. Usage over random ranges must equal an
 // independent computation over the corrected record set (BigInt arithmetic, no service code).
 
 const MINUTE = 60_000;
@@ -22,17 +23,20 @@ const RUN_SEED = Number(process.env.PROPERTY_SEED ?? Date.now() % 2 ** 30);
 type Step =
   | { op: 'new' | 'backfill'; id: number; offset: number; value: string; key: string }
   | { op: 'remove'; id: number }
-  | { op: 'replace'; id: number; value: string; key: string };
+  | { op: 'replace'; id: number; value: string; key: string }
+  /** The n-th correction sent so far, sent again (a direct producer after the router's window): no change. */
+  | { op: 'resend'; n: number };
 
 const value = fc
   .tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 18n }), fc.integer({ min: 0, max: 12 }))
   .map(([negative, digits, scale]) => formatScaled((negative ? -digits : digits) * 10n ** BigInt(12 - scale)));
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ op: fc.constantFrom('new' as const, 'backfill' as const), id: fc.integer({ min: 0, max: 30 }), offset: fc.integer({ min: 0, max: 4 * MINUTE - 1 }), value, key: fc.constantFrom('a', 'b', 'c', 'd') }),
-  fc.record({ op: fc.constant('remove' as const), id: fc.integer({ min: 0, max: 30 }) }),
-  fc.record({ op: fc.constant('replace' as const), id: fc.integer({ min: 0, max: 30 }), value, key: fc.constantFrom('a', 'b', 'c', 'd') }),
+  fc.record({ op: fc.constant('remove' as const), id: fc.integer({ min: 0, max: 12 }) }),
+  fc.record({ op: fc.constant('replace' as const), id: fc.integer({ min: 0, max: 12 }), value, key: fc.constantFrom('a', 'b', 'c', 'd') }),
+  fc.record({ op: fc.constant('resend' as const), n: fc.integer({ min: 0, max: 10 }) }),
 );
-const scenario = fc.record({ steps: fc.array(step, { minLength: 1, maxLength: 40 }), cuts: fc.array(fc.integer({ min: 1, max: 39 }), { maxLength: 5 }), crashes: fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }) });
+const scenario = fc.record({ steps: fc.array(step, { minLength: 10, maxLength: 40 }), cuts: fc.array(fc.integer({ min: 1, max: 39 }), { maxLength: 5 }), crashes: fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }) });
 
 interface Counted {
   timestamp: number;
@@ -59,7 +63,18 @@ function play(type: AggregationType, customer: string, steps: readonly Step[]): 
     change,
     correction_id,
   });
-  steps.forEach((s, n) => {
+  const corrections: MeterRecord[] = [];
+  steps.forEach((step, n) => {
+    let s = step;
+    if (s.op === 'resend') {
+      // Preferably an earlier correction of the event corrected last, so that applying it again would
+      // undo the later one.
+      const latest = corrections[corrections.length - 1];
+      const earlier = latest && corrections.find((c) => c.event_id === latest.event_id && c.correction_id !== latest.correction_id);
+      const again = earlier ?? corrections[s.n % Math.max(1, corrections.length)];
+      if (again) records.push(again);
+      return;
+    }
     if (s.op === 'new' || s.op === 'backfill') {
       if (s.op === 'new' && sent.has(s.id)) return;
       const timestamp = sent.get(s.id) ?? T0 + s.offset;
@@ -69,8 +84,11 @@ function play(type: AggregationType, customer: string, steps: readonly Step[]): 
         current.set(s.id, { timestamp, value: s.value, key: s.key });
       }
     } else {
-      const timestamp = sent.get(s.id);
-      if (timestamp === undefined) return;
+      // A correction names one of the events sent so far (s.id picks it), as the gateway requires.
+      const ids = [...sent.keys()];
+      if (ids.length === 0) return;
+      s = { ...s, id: ids[s.id % ids.length]! };
+      const timestamp = sent.get(s.id)!;
       if (s.op === 'remove') {
         records.push(record(s.id, timestamp, '0', '', 'remove', `cor_${n}`));
         records[records.length - 1] = { ...records[records.length - 1]!, value: null, unique_key: null };
@@ -79,6 +97,7 @@ function play(type: AggregationType, customer: string, steps: readonly Step[]): 
         records.push(record(s.id, timestamp, s.value, s.key, 'replace', `cor_${n}`));
         current.set(s.id, { timestamp, value: s.value, key: s.key });
       }
+      corrections.push(records[records.length - 1]!);
     }
   });
   return { records, current };
@@ -121,11 +140,17 @@ describe('usage sink: backfills and corrections give the usage of the corrected 
     const topic = `${config.kafka.topicPrefix}meter.m_${type}`;
     await codec.register(topic, 'meter-record');
     const encode = await codec.encoderFor(topic);
-    const counted = (records: readonly MeterRecord[]) => {
-      const { query, params } = countedRecordsQuery(records.map((r) => r.meter_id), records.map((r) => r.customer_id), records.map((r) => r.event_id));
-      return warehouse.query<{ meter_id: string; customer_id: string; event_id: string; source_partition: number; first_offset: string }>(query, params);
+    const stored = {
+      counted: (records: readonly MeterRecord[]) => {
+        const { query, params } = countedRecordsQuery(records.map((r) => r.meter_id), records.map((r) => r.customer_id), records.map((r) => r.event_id));
+        return warehouse.query<{ meter_id: string; customer_id: string; event_id: string; source_partition: number; first_offset: string }>(query, params);
+      },
+      applied: (records: readonly MeterRecord[]) => {
+        const { query, params } = appliedCorrectionsQuery(records.map((r) => r.meter_id), records.map((r) => r.customer_id), records.map((r) => r.correction_id ?? ''));
+        return warehouse.query<{ meter_id: string; customer_id: string; correction_id: string; source_partition: number; first_offset: string }>(query, params);
+      },
     };
-    const newBuffer = () => new UsageBuffer(codec, () => type, MINUTE, counted);
+    const newBuffer = () => new UsageBuffer(codec, () => type, MINUTE, stored);
     const cases = fc.sample(scenario, { numRuns: CASES, seed: RUN_SEED + AGGREGATION_TYPES.indexOf(type) });
     const expected = new Map<string, Map<number, Counted>>();
     let offset = 0;

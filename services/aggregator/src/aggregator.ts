@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import {
+  appliedCorrectionsQuery,
   countedRecordsQuery,
   CorrectionReader,
   DlqProducer,
@@ -21,8 +22,8 @@ import {
 import type { CatalogView } from '@meterstream/domain';
 import { DurableSink, type PartitionFailure } from './durable-sink';
 import { RawEventBuffer } from './raw-event-sink';
-import type { StoredRecord } from './record-changes';
-import { UsageBuffer, type CountedRecords } from './usage-sink';
+import type { AppliedCorrection, StoredRecord } from './record-changes';
+import { UsageBuffer, type StoredChanges } from './usage-sink';
 
 export interface AggregatorDeps {
   config: MeterstreamConfig;
@@ -54,13 +55,15 @@ export class Aggregator implements HealthCheck {
     const names = pipelineNames(config.kafka.topicPrefix);
     this.dlq = new DlqProducer(kafka, topics.eventsDlq);
     const storedEvents = new EventReader(warehouse);
-    const counted: CountedRecords = (records) => {
-      const { query, params } = countedRecordsQuery(
-        records.map((r) => r.meter_id),
-        records.map((r) => r.customer_id),
-        records.map((r) => r.event_id),
-      );
-      return warehouse.query<StoredRecord>(query, params);
+    const stored: StoredChanges = {
+      counted: (records) => {
+        const { query, params } = countedRecordsQuery(records.map((r) => r.meter_id), records.map((r) => r.customer_id), records.map((r) => r.event_id));
+        return warehouse.query<StoredRecord>(query, params);
+      },
+      applied: (records) => {
+        const { query, params } = appliedCorrectionsQuery(records.map((r) => r.meter_id), records.map((r) => r.customer_id), records.map((r) => r.correction_id ?? ''));
+        return warehouse.query<AppliedCorrection>(query, params);
+      },
     };
     const storedCorrections = new CorrectionReader(warehouse);
     const backfillMaxAgeMs = config.backfill.maxAgeDays * 86_400_000;
@@ -81,7 +84,7 @@ export class Aggregator implements HealthCheck {
       groupId: names.aggregatorGroup,
       topics: meterTopics(),
       progressQuery: usageProgressQuery,
-      newBuffer: () => new UsageBuffer(codec, (id) => catalog.get('meters', id)?.aggregation.type, windowMs, counted),
+      newBuffer: () => new UsageBuffer(codec, (id) => catalog.get('meters', id)?.aggregation.type, windowMs, stored),
     });
     this.rawEvents = new DurableSink({
       ...common,

@@ -2,7 +2,7 @@ import type { KafkaMessage } from 'kafkajs';
 import type { AvroCodec } from '@meterstream/common';
 import { toClickHouseTime, unstorableMeterRecord, windowStartOf, type AggregationType, type MeterRecord } from '@meterstream/domain';
 import type { AddResult, InsertBatch, SinkBuffer } from './durable-sink';
-import { backfillRepeats, lastVersions, type BufferedRecord, type StoredRecord } from './record-changes';
+import { changeRepeats, isCorrection, lastVersions, type AppliedCorrection, type BufferedRecord, type StoredRecord } from './record-changes';
 import { WindowAccumulator, partialToRow, recordToRow } from './window-accumulator';
 
 export const USAGE_TABLE = 'meter_usage';
@@ -10,9 +10,16 @@ export const USAGE_TABLE = 'meter_usage';
 export const RECORDS_TABLE = 'meter_records';
 /** Windows a correction changed: usage reads them from meter_records (docs/corrections.md). */
 export const CORRECTED_WINDOWS_TABLE = 'corrected_windows';
+/** The corrections each meter applied: a correction read again changes nothing. */
+export const APPLIED_CORRECTIONS_TABLE = 'applied_corrections';
 
-/** Where the meters first stored these events (countedRecordsQuery), for the repeat check of backfills. */
-export type CountedRecords = (records: readonly MeterRecord[]) => Promise<StoredRecord[]>;
+/** What the repeat checks of a flush read from ClickHouse (countedRecordsQuery, appliedCorrectionsQuery). */
+export interface StoredChanges {
+  /** Where the meters first stored these backfilled events. */
+  counted(records: readonly MeterRecord[]): Promise<StoredRecord[]>;
+  /** Where the meters first applied these corrections. */
+  applied(records: readonly MeterRecord[]): Promise<AppliedCorrection[]>;
+}
 
 /**
  * Buffers one meter-topic partition as windowed partial aggregates, and every counted record itself:
@@ -20,7 +27,8 @@ export type CountedRecords = (records: readonly MeterRecord[]) => Promise<Stored
  * its whole windows from the partials and the records of its edge windows one by one.
  *
  * Changes (MeterRecord.change): a `backfill` record counts only if its meter has not counted the event
- * before (backfillRepeats, decided in rows() with one lookup of the stored records per flush); a
+ * before, and a correction only if its meter has not applied that correction id before (changeRepeats,
+ * decided in rows() with one lookup of the stored records per flush); a
  * `remove` or `replace` record writes a new version of the event's record (removed, or with its new
  * value) and marks its window corrected, so that usage reads that window from the records instead of
  * its partials: exact for every aggregation, including max, last and unique_count.
@@ -36,7 +44,7 @@ export class UsageBuffer implements SinkBuffer {
     private readonly codec: AvroCodec,
     private readonly aggregationOf: (meterId: string) => AggregationType | undefined,
     private readonly windowMs: number,
-    private readonly counted: CountedRecords,
+    private readonly stored: StoredChanges,
   ) {
     this.accumulator = new WindowAccumulator(aggregationOf, windowMs);
   }
@@ -74,8 +82,12 @@ export class UsageBuffer implements SinkBuffer {
   async rows(source: { topic: string; partition: number; endOffset: string }): Promise<InsertBatch[]> {
     // The lookup first: a failure leaves the buffer as it was.
     const backfilled = this.records.filter((r) => r.record.change === 'backfill').map((r) => r.record);
-    const stored = backfilled.length > 0 ? await this.counted(backfilled) : [];
-    const repeats = backfillRepeats(source.partition, this.records, stored);
+    const corrections = this.records.filter((r) => isCorrection(r.record)).map((r) => r.record);
+    const [counted, applied] = await Promise.all([
+      backfilled.length > 0 ? this.stored.counted(backfilled) : [],
+      corrections.length > 0 ? this.stored.applied(corrections) : [],
+    ]);
+    const repeats = changeRepeats(source.partition, this.records, counted, applied);
     const kept = this.records.splice(0).filter((entry) => !repeats.has(entry));
     for (const { record } of kept) if (record.change === 'backfill') this.accumulator.add(record);
     this.backfills = 0;
@@ -86,6 +98,9 @@ export class UsageBuffer implements SinkBuffer {
       correction_id: record.correction_id ?? '',
       ...at(offset),
     }));
+    const appliedRows = kept
+      .filter(({ record }) => isCorrection(record))
+      .map(({ record, offset }) => ({ meter_id: record.meter_id, customer_id: record.customer_id, correction_id: record.correction_id ?? '', event_id: record.event_id, ...at(offset) }));
     const corrected = [...this.corrected.values()].map(({ record, offset }) => {
       const windowStart = windowStartOf(record.timestamp, this.windowMs);
       return {
@@ -104,13 +119,15 @@ export class UsageBuffer implements SinkBuffer {
       source_partition: source.partition,
       source_end_offset: source.endOffset,
     }));
-    // Records first, then the corrected windows (both idempotent: ReplacingMergeTree), then the
+    // Records first, then the corrected windows and applied corrections (all idempotent:
+    // ReplacingMergeTree), then the
     // partials, whose insert carries the progress: nothing is ever missing below the progress. A flush
     // with no partials (only corrections and repeats) leaves the progress where it was: after a restart
     // its records are read again and written again, the same rows.
     return [
       { table: RECORDS_TABLE, rows: records },
       { table: CORRECTED_WINDOWS_TABLE, rows: corrected },
+      { table: APPLIED_CORRECTIONS_TABLE, rows: appliedRows },
       { table: USAGE_TABLE, rows: partials },
     ];
   }

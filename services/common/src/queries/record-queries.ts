@@ -53,3 +53,27 @@ GROUP BY meter_id, customer_id`,
     params: { meter_ids: [...new Set(meterIds)], customer_ids: [...new Set(customerIds)], start: toClickHouseTime(start), end: toClickHouseTime(end) },
   };
 }
+
+/** Where a meter first applied a correction, per meter, customer, correction and source partition. */
+export interface AppliedCorrectionRow {
+  meter_id: string;
+  customer_id: string;
+  correction_id: string;
+  source_partition: number;
+  first_offset: string;
+}
+
+/**
+ * Which of these corrections the meters applied already (applied_corrections, keyed by meter, customer
+ * and correction id, so a later correction of the same event never hides an earlier one). The usage
+ * sink asks it for the corrections of a flush.
+ */
+export function appliedCorrectionsQuery(meterIds: readonly string[], customerIds: readonly string[], correctionIds: readonly string[]): BuiltQuery {
+  return {
+    query: `SELECT meter_id, customer_id, correction_id, source_partition, toString(min(source_offset)) AS first_offset
+FROM applied_corrections
+WHERE meter_id IN {meter_ids:Array(String)} AND customer_id IN {customer_ids:Array(String)} AND correction_id IN {correction_ids:Array(String)}
+GROUP BY meter_id, customer_id, correction_id, source_partition`,
+    params: { meter_ids: [...new Set(meterIds)], customer_ids: [...new Set(customerIds)], correction_ids: [...new Set(correctionIds)] },
+  };
+}

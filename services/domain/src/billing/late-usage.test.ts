@@ -67,6 +67,17 @@ describe('lateUsageSince', () => {
     // What a horizon measured from now would have done: January falls out, the backfill is never billed.
     expect(closeOfMarch - (limit + grace)).toBeGreaterThan(janEnd);
   });
+
+  it('keeps checking a period invoiced weeks ago, which a backfill or a correction can still change', () => {
+    // Daily periods, closing [now − 1 day, now): the one ending 34 days before now can still receive a
+    // backfill 35 days old (and a void or amend of its events); the one that ended 37 days ago no longer can.
+    const now = Date.parse('2026-03-10T00:00:00.000Z');
+    const day = (daysAgo: number) => ({ start: new Date(now - (daysAgo + 1) * DAY).toISOString(), end: new Date(now - daysAgo * DAY).toISOString() });
+    const ledger = new InvoiceLedger();
+    for (const daysAgo of [37, 34, 3]) ledger.record(invoice(`inv_${daysAgo}`, day(daysAgo).start, day(daysAgo).end, [line('m_calls', '1')]));
+    const since = lateUsageSince(now - DAY, 120 * MINUTE, 35 * DAY);
+    expect(ledger.periodsSince('sub_1', since).map((p) => p.end)).toEqual([day(34).end, day(3).end]);
+  });
 });
 
 describe('lateUsage', () => {
