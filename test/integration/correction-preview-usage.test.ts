@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import fc from 'fast-check';
 import type { KafkaMessage } from 'kafkajs';
-import { UsageBuffer } from '@meterstream/aggregator';
-import { appliedCorrectionsQuery, AvroCodec, countedRecordsQuery, openWarehouse, periodUsageQuery, totalOf, usageTotalQuery, type PeriodUsageRow, type RecordOverride, type Warehouse } from '@meterstream/common';
+import { storedChanges, UsageBuffer } from '@meterstream/aggregator';
+import { AvroCodec, openWarehouse, periodUsageQuery, totalOf, usageTotalQuery, type PeriodUsageRow, type RecordOverride, type Warehouse } from '@meterstream/common';
 import { AGGREGATION_TYPES, type AggregationType, type MeterRecord } from '@meterstream/domain';
-import { formatScaled, parseScaled } from '../support/exact-decimal';
 import { testConfig } from '../support/pipeline';
+import { decimalValue, normalizeDecimal, usageOracle } from '../support/usage-oracle';
 
 // POST /corrections/preview reads "usage after" with a RecordOverride: the usage query treats the
 // corrected event's window as corrected, leaves its stored record out and adds the record after the
@@ -26,9 +26,7 @@ interface Counted {
   key: string;
 }
 
-const value = fc
-  .tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 18n }), fc.integer({ min: 0, max: 12 }))
-  .map(([negative, digits, scale]) => formatScaled((negative ? -digits : digits) * 10n ** BigInt(12 - scale)));
+const value = decimalValue;
 const key = fc.constantFrom('a', 'b', 'c', 'd');
 type Step = { op: 'new'; id: number; offset: number; value: string; key: string } | { op: 'remove'; id: number } | { op: 'replace'; id: number; value: string; key: string };
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -46,25 +44,9 @@ const scenario = fc.record({
   range: fc.tuple(fc.integer({ min: -MINUTE, max: 5 * MINUTE }), fc.integer({ min: 1, max: 6 * MINUTE })),
 });
 
-function oracle(type: AggregationType, counted: readonly (Counted & { id: number })[]): string {
-  if (counted.length === 0) return '0';
-  switch (type) {
-    case 'count':
-      return String(counted.length);
-    case 'sum':
-      return formatScaled(counted.reduce((acc, r) => acc + parseScaled(r.value), 0n));
-    case 'max':
-      return formatScaled(counted.map((r) => parseScaled(r.value)).reduce((a, b) => (b > a ? b : a)));
-    case 'last': {
-      const byTime = [...counted].sort((a, b) => a.timestamp - b.timestamp || (`ev_${a.id}` < `ev_${b.id}` ? -1 : `ev_${a.id}` > `ev_${b.id}` ? 1 : 0));
-      return formatScaled(parseScaled(byTime[byTime.length - 1]!.value));
-    }
-    case 'unique_count':
-      return String(new Set(counted.map((r) => r.key)).size);
-  }
-}
+const oracle = usageOracle;
 
-const normalize = (text: string) => formatScaled(parseScaled(text));
+const normalize = normalizeDecimal;
 
 describe('usage with a record override: the preview of a void or amend equals the usage once it is applied, exactly', () => {
   const config = testConfig('preview-usage');
@@ -84,16 +66,7 @@ describe('usage with a record override: the preview of a void or amend equals th
     const topic = `${config.kafka.topicPrefix}meter.${meterId}`;
     await codec.register(topic, 'meter-record');
     const encode = await codec.encoderFor(topic);
-    const stored = {
-      counted: (records: readonly MeterRecord[]) => {
-        const { query, params } = countedRecordsQuery(records.map((r) => r.meter_id), records.map((r) => r.customer_id), records.map((r) => r.event_id));
-        return warehouse.query<{ meter_id: string; customer_id: string; event_id: string; source_partition: number; first_offset: string }>(query, params);
-      },
-      applied: (records: readonly MeterRecord[]) => {
-        const { query, params } = appliedCorrectionsQuery(records.map((r) => r.meter_id), records.map((r) => r.customer_id), records.map((r) => r.correction_id ?? ''));
-        return warehouse.query<{ meter_id: string; customer_id: string; correction_id: string; source_partition: number; first_offset: string }>(query, params);
-      },
-    };
+    const stored = storedChanges(warehouse);
     let offset = 0;
     const write = async (records: readonly MeterRecord[]) => {
       const buffer = new UsageBuffer(codec, () => type, MINUTE, stored);

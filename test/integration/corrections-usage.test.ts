@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import fc from 'fast-check';
 import type { KafkaMessage } from 'kafkajs';
-import { UsageBuffer } from '@meterstream/aggregator';
-import { appliedCorrectionsQuery, AvroCodec, countedRecordsQuery, openWarehouse, periodUsageQuery, totalOf, usageTotalQuery, type PeriodUsageRow, type Warehouse } from '@meterstream/common';
+import { storedChanges, UsageBuffer } from '@meterstream/aggregator';
+import { AvroCodec, openWarehouse, periodUsageQuery, totalOf, usageTotalQuery, type PeriodUsageRow, type Warehouse } from '@meterstream/common';
 import { AGGREGATION_TYPES, type AggregationType, type MeterRecord } from '@meterstream/domain';
-import { formatScaled, parseScaled } from '../support/exact-decimal';
 import { testConfig } from '../support/pipeline';
+import { decimalValue, normalizeDecimal, usageOracle } from '../support/usage-oracle';
 
 // The usage sink applies backfills (counted only if the meter has not counted the event before) and
 // corrections (remove, replace: the window is then read from the stored records) on the real engine,
@@ -27,9 +27,7 @@ type Step =
   /** The n-th correction sent so far, sent again (a direct producer after the router's window): no change. */
   | { op: 'resend'; n: number };
 
-const value = fc
-  .tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 18n }), fc.integer({ min: 0, max: 12 }))
-  .map(([negative, digits, scale]) => formatScaled((negative ? -digits : digits) * 10n ** BigInt(12 - scale)));
+const value = decimalValue;
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ op: fc.constantFrom('new' as const, 'backfill' as const), id: fc.integer({ min: 0, max: 30 }), offset: fc.integer({ min: 0, max: 4 * MINUTE - 1 }), value, key: fc.constantFrom('a', 'b', 'c', 'd') }),
   fc.record({ op: fc.constant('remove' as const), id: fc.integer({ min: 0, max: 12 }) }),
@@ -103,25 +101,9 @@ function play(type: AggregationType, customer: string, steps: readonly Step[]): 
   return { records, current };
 }
 
-function oracle(type: AggregationType, counted: readonly (Counted & { id: number })[]): string {
-  if (counted.length === 0) return '0';
-  switch (type) {
-    case 'count':
-      return String(counted.length);
-    case 'sum':
-      return formatScaled(counted.reduce((acc, r) => acc + parseScaled(r.value), 0n));
-    case 'max':
-      return formatScaled(counted.map((r) => parseScaled(r.value)).reduce((a, b) => (b > a ? b : a)));
-    case 'last': {
-      const byTime = [...counted].sort((a, b) => a.timestamp - b.timestamp || (`ev_${a.id}` < `ev_${b.id}` ? -1 : `ev_${a.id}` > `ev_${b.id}` ? 1 : 0));
-      return formatScaled(parseScaled(byTime[byTime.length - 1]!.value));
-    }
-    case 'unique_count':
-      return String(new Set(counted.map((r) => r.key)).size);
-  }
-}
+const oracle = usageOracle;
 
-const normalize = (text: string) => formatScaled(parseScaled(text));
+const normalize = normalizeDecimal;
 
 describe('usage sink: backfills and corrections give the usage of the corrected record set, exactly', () => {
   const config = testConfig('corrections-usage');
@@ -140,16 +122,7 @@ describe('usage sink: backfills and corrections give the usage of the corrected 
     const topic = `${config.kafka.topicPrefix}meter.m_${type}`;
     await codec.register(topic, 'meter-record');
     const encode = await codec.encoderFor(topic);
-    const stored = {
-      counted: (records: readonly MeterRecord[]) => {
-        const { query, params } = countedRecordsQuery(records.map((r) => r.meter_id), records.map((r) => r.customer_id), records.map((r) => r.event_id));
-        return warehouse.query<{ meter_id: string; customer_id: string; event_id: string; source_partition: number; first_offset: string }>(query, params);
-      },
-      applied: (records: readonly MeterRecord[]) => {
-        const { query, params } = appliedCorrectionsQuery(records.map((r) => r.meter_id), records.map((r) => r.customer_id), records.map((r) => r.correction_id ?? ''));
-        return warehouse.query<{ meter_id: string; customer_id: string; correction_id: string; source_partition: number; first_offset: string }>(query, params);
-      },
-    };
+    const stored = storedChanges(warehouse);
     const newBuffer = () => new UsageBuffer(codec, () => type, MINUTE, stored);
     const cases = fc.sample(scenario, { numRuns: CASES, seed: RUN_SEED + AGGREGATION_TYPES.indexOf(type) });
     const expected = new Map<string, Map<number, Counted>>();

@@ -18,13 +18,12 @@
 //     minute is polled every 20 ms until the event is gone: the time from the void's 200 to corrected
 //     usage.
 // Rewrites the "bench-corrections" section of docs/benchmarks.md with the figures and the load.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { load1, processCpuSeconds } from './bench-stats';
 import * as report from './report';
+import { standaloneChild } from './standalone-child';
 
 interface Args {
   events: number;
@@ -74,22 +73,10 @@ interface Phase {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meterstream-bench-corrections-'));
-  const port = await report.freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const key = `msk_${randomBytes(32).toString('base64url')}`;
-  const env = {
-    ...process.env,
-    TOPIC_PREFIX: `benchcor${Date.now().toString(36)}.`,
-    CLICKHOUSE_DATA_DIR: path.join(dir, 'clickhouse'),
-    CATALOG_FILE: path.join(report.ROOT, 'scripts', 'demo-catalog.json'),
-    GATEWAY_PORT: String(port),
-    ADMIN_API_KEY: key,
-    LOG_LEVEL: 'warn',
-  };
-  const logFile = path.join(dir, 'standalone.log');
-  const fd = fs.openSync(logFile, 'a');
-  const child: ChildProcess = spawn(process.execPath, [path.join(report.ROOT, 'services', 'standalone', 'dist', 'main.js')], { cwd: report.ROOT, env, stdio: ['ignore', fd, fd] });
-  fs.closeSync(fd);
+  const standalone = await standaloneChild('benchcor', dir, path.join(report.ROOT, 'scripts', 'demo-catalog.json'));
+  const { url, key, logFile } = standalone;
+  standalone.start();
+  const child = standalone.process!;
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
   const post = async (route: string, body: unknown): Promise<{ status: number; body: string }> => {
     const res = await fetch(`${url}${route}`, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(60000) });
@@ -100,18 +87,12 @@ async function main(): Promise<void> {
     if (res.status !== 200) throw new Error(`GET /usage answered ${res.status}: ${await res.text()}`);
     return Number(((await res.json()) as { total: string }).total); // a count: an exact integer
   };
-  const ready = async () => {
-    for (const deadline = Date.now() + 180000; ; await report.sleep(100)) {
-      if ((await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) === 200) return;
-      if (Date.now() > deadline) throw new Error(`not ready after 180 s; log: ${logFile}`);
-    }
-  };
   const phases: Phase[] = [];
   const voidMs: number[] = [];
   const whole = { start: Date.now() - 35 * DAY, end: Date.now() + DAY };
   let resendMoved = 0;
   try {
-    await ready();
+    await standalone.ready(180000);
     const run = async (name: string, route: string, timeOf: (n: number) => number, idPrefix: string, expectTotal: number) => {
       const batches = Math.ceil(args.events / args.batch);
       let next = 0;
@@ -168,9 +149,7 @@ async function main(): Promise<void> {
     }
     console.log(`voids: ${voidMs.length}, ms to corrected usage: ${voidMs.join(', ')}`);
   } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
+    await standalone.kill('SIGTERM');
   }
   const perSecond = (p: Phase, ms: number) => report.fmt(Math.round((p.events * 1000) / ms));
   const voids = report.summary(voidMs);

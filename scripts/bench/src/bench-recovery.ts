@@ -12,12 +12,11 @@
 // consumer groups have joined: up to their 10 s session timeout after a kill). Repeats N times; at
 // the end every event sent must be counted exactly once (GET /usage of a count meter). Rewrites the
 // "bench-recovery" section of docs/benchmarks.md with each kill's figures and the load averages.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as report from './report';
+import { standaloneChild } from './standalone-child';
 
 interface Args {
   kills: number;
@@ -59,48 +58,11 @@ interface Kill {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meterstream-bench-recovery-'));
-  const port = await report.freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const key = `msk_${randomBytes(32).toString('base64url')}`;
-  const env = {
-    ...process.env,
-    TOPIC_PREFIX: `benchrec${Date.now().toString(36)}.`,
-    CLICKHOUSE_DATA_DIR: path.join(dir, 'clickhouse'),
-    CATALOG_FILE: path.join(report.ROOT, 'scripts', 'demo-catalog.json'),
-    GATEWAY_PORT: String(port),
-    ADMIN_API_KEY: key,
-    LOG_LEVEL: 'warn',
-  };
-  const logFile = path.join(dir, 'standalone.log');
-  let child: ChildProcess | undefined;
-  const start = () => {
-    const fd = fs.openSync(logFile, 'a');
-    child = spawn(process.execPath, [path.join(report.ROOT, 'services', 'standalone', 'dist', 'main.js')], { cwd: report.ROOT, env, stdio: ['ignore', fd, fd] });
-    fs.closeSync(fd);
-  };
-  const kill = async (signal: NodeJS.Signals) => {
-    const c = child;
-    if (!c || c.exitCode !== null) return;
-    const exited = new Promise((resolve) => c.once('exit', resolve));
-    c.kill(signal);
-    await exited;
-  };
-  const ready = async (timeoutMs: number): Promise<number> => {
-    const deadline = Date.now() + timeoutMs;
-    let last = '';
-    for (;;) {
-      const status = await fetch(`${url}/readyz`).then(
-        async (r) => {
-          last = await r.text();
-          return r.status;
-        },
-        () => 0,
-      );
-      if (status === 200) return Date.now();
-      if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms (last /readyz: ${last || 'no answer'}); log: ${logFile}`);
-      await report.sleep(50);
-    }
-  };
+  const standalone = await standaloneChild('benchrec', dir, path.join(report.ROOT, 'scripts', 'demo-catalog.json'));
+  const { url, key, logFile } = standalone;
+  const start = () => standalone.start();
+  const kill = (signal: NodeJS.Signals) => standalone.kill(signal);
+  const ready = (timeoutMs: number) => standalone.ready(timeoutMs);
   const started = Date.now();
   let sent = 0;
   let running = true;

@@ -1,7 +1,5 @@
 import type { Kafka } from 'kafkajs';
 import {
-  appliedCorrectionsQuery,
-  countedRecordsQuery,
   CorrectionReader,
   DlqProducer,
   EventReader,
@@ -22,8 +20,8 @@ import {
 import type { CatalogView } from '@meterstream/domain';
 import { DurableSink, type PartitionFailure } from './durable-sink';
 import { RawEventBuffer } from './raw-event-sink';
-import type { AppliedCorrection, StoredRecord } from './record-changes';
-import { UsageBuffer, type StoredChanges } from './usage-sink';
+import { storedChanges } from './stored-changes';
+import { UsageBuffer } from './usage-sink';
 
 export interface AggregatorDeps {
   config: MeterstreamConfig;
@@ -55,16 +53,7 @@ export class Aggregator implements HealthCheck {
     const names = pipelineNames(config.kafka.topicPrefix);
     this.dlq = new DlqProducer(kafka, topics.eventsDlq);
     const storedEvents = new EventReader(warehouse);
-    const stored: StoredChanges = {
-      counted: (records) => {
-        const { query, params } = countedRecordsQuery(records.map((r) => r.meter_id), records.map((r) => r.customer_id), records.map((r) => r.event_id));
-        return warehouse.query<StoredRecord>(query, params);
-      },
-      applied: (records) => {
-        const { query, params } = appliedCorrectionsQuery(records.map((r) => r.meter_id), records.map((r) => r.customer_id), records.map((r) => r.correction_id ?? ''));
-        return warehouse.query<AppliedCorrection>(query, params);
-      },
-    };
+    const stored = storedChanges(warehouse);
     const storedCorrections = new CorrectionReader(warehouse);
     const backfillMaxAgeMs = config.backfill.maxAgeDays * 86_400_000;
     const common = {
