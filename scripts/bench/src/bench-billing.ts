@@ -1,5 +1,10 @@
 // Billing benchmark: how long closing N subscriptions' periods takes (target: 10,000 in under 30 s).
-//   node scripts/bench-billing.js [--subscriptions 10000]
+//   node scripts/bench-billing.js [options]
+//
+//   --subscriptions N    subscriptions, one due period each (default 10000)
+//   --only baseline|cut  run one of the two closes only (default: both)
+//   --no-write           print the table without writing docs/benchmarks.md
+//
 // Loads N customers' usage for 3 meters into an embedded ClickHouse of its own (generated inside
 // ClickHouse), seeds N subscriptions with one due period each, and times one billing run: usage
 // queries, pricing, Avro encoding, Kafka transactions and the ClickHouse copy. Writes the figures to
@@ -135,9 +140,20 @@ async function closeOnce(N: number, offsetMs: number, label: string): Promise<Cl
   return { label, invoices: invoices.length, seconds, loadMs, edgeRecords, rss0, rss, sampleTotal: sample ? `${sample.total} ${sample.currency} cents` : 'none' };
 }
 
+/** `--only baseline|cut`: which closes to run (both by default). */
+function onlyArg(): 'baseline' | 'cut' | undefined {
+  const i = process.argv.indexOf('--only');
+  if (i < 0) return undefined;
+  const value = process.argv[i + 1];
+  if (value !== 'baseline' && value !== 'cut') throw new Error(`--only takes baseline or cut, not ${value}`);
+  return value;
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) printUsage(__filename);
   const N = arg('subscriptions', 10000);
+  const only = onlyArg();
+  const write = !process.argv.includes('--no-write');
   const loadAt = () =>
     os
       .loadavg()
@@ -145,7 +161,9 @@ async function main(): Promise<void> {
       .join(', ');
   const loadStart = loadAt();
   // The baseline first (periods on window boundaries), then the same close with periods cut at 12.345 s.
-  const runs = [await closeOnce(N, 0, 'on a window boundary (baseline)'), await closeOnce(N, 12_345, 'cut at 12.345 s into a minute')];
+  const runs: CloseRun[] = [];
+  if (only !== 'cut') runs.push(await closeOnce(N, 0, 'on a window boundary (baseline)'));
+  if (only !== 'baseline') runs.push(await closeOnce(N, 12_345, 'cut at 12.345 s into a minute'));
   const load = loadAt();
   const mib = (b: number) => Math.round(b / 1048576);
   const table = [
@@ -169,7 +187,7 @@ plus the cut window's records from meter_records (exact to the millisecond). A r
 2,000 customers, prices every line exactly, and emits the invoices to Kafka in transactions of 200, then copies them to ClickHouse.
 Target: 10,000 subscriptions in under 30 s. Sample invoice totals: ${runs.map((r) => r.sampleTotal).join(', ')}.
 <!-- bench-billing:end -->`;
-  writeSection(section);
+  if (write) writeSection(section);
   console.log(table);
   console.log(`load average ${load}`);
   for (const r of runs) {
