@@ -1,5 +1,14 @@
 // Billing benchmark: how long closing N subscriptions' periods takes (target: 10,000 in under 30 s).
-//   node scripts/bench-billing.js [--subscriptions 10000]
+//   node scripts/bench-billing.js [options]
+//
+//   --subscriptions N    subscriptions, one due period each (default 10000)
+//   --only baseline|cut  run one of the two closes only (default: both)
+//   --no-write           print the table without writing docs/benchmarks.md
+//
+// Run under `node --expose-gc` to take memory after a full collection (live heap, not garbage). Each close
+// also prints where its memory went: heap, external, native (ClickHouse in chdb), and the RSS settled
+// before, its peak during the close, at the end and settled after (chdb frees memory seconds later).
+//
 // Loads N customers' usage for 3 meters into an embedded ClickHouse of its own (generated inside
 // ClickHouse), seeds N subscriptions with one due period each, and times one billing run: usage
 // queries, pricing, Avro encoding, Kafka transactions and the ClickHouse copy. Writes the figures to
@@ -10,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createBilling } from '@meterstream/billing';
 import { connectPlatform, createLogger, loadConfig, openWarehouse } from '@meterstream/common';
+import type { Invoice } from '@meterstream/domain';
 import { DOC, printUsage, runMain } from './report';
 
 const arg = (name: string, fallback: number): number => {
@@ -90,6 +100,22 @@ interface CloseRun {
 }
 
 /**
+ * The RSS once it has stopped falling (two samples 500 ms apart within 4 MiB, at most 15 s): ClickHouse
+ * in chdb hands memory back to the system seconds after a load or an insert (1.2 GiB right after loading
+ * 100,000 subscriptions' usage, 0.34 GiB 5 s later), so an RSS taken at once measures that timing.
+ */
+async function settledRss(): Promise<number> {
+  let last = process.memoryUsage().rss;
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 500));
+    const rss = process.memoryUsage().rss;
+    if (Math.abs(rss - last) < 4 * 1048576) return rss;
+    last = rss;
+  }
+  return last;
+}
+
+/**
  * One period close of N subscriptions on a fresh data directory and topic prefix. `offsetMs`: where in
  * its minute the period starts (0: on a window boundary, the baseline; otherwise the window it cuts
  * is read record by record from meter_records).
@@ -122,22 +148,55 @@ async function closeOnce(N: number, offsetMs: number, label: string): Promise<Cl
   // The factory the services use: its names come from the run's topic prefix.
   const billing = createBilling(config, platform, warehouse, logger);
   await billing.start({ schedule: false });
-  const rss0 = process.memoryUsage().rss;
+  // Under `node --expose-gc`, memory is measured after a full collection: what billing holds, not its garbage.
+  const collect = (globalThis as { gc?: () => void }).gc ?? (() => {});
+  collect();
+  const rss0 = await settledRss();
+  const before = process.memoryUsage();
+  let peak = rss0;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 200);
   const started = Date.now();
-  const invoices = await billing.tick();
+  // The scheduler's close: invoices are counted as they commit, not kept (a run that keeps 100,000
+  // invoices measures them, about 400 MiB, rather than billing's own memory).
+  let sample: Invoice | undefined;
+  const issued = await billing.close(undefined, (batch) => {
+    sample ??= batch[0];
+  });
   const seconds = (Date.now() - started) / 1000;
-  const rss = process.memoryUsage().rss;
+  clearInterval(sampler);
+  collect();
+  const after = process.memoryUsage();
+  const rss = after.rss;
+  peak = Math.max(peak, rss);
+  const settled = await settledRss();
+  // Where the RSS went: the JavaScript heap and buffers, or native memory (ClickHouse in chdb, mostly).
+  const mib = (b: number) => Math.round(b / 1048576);
+  console.log(
+    `${label}: heap used ${mib(before.heapUsed)} → ${mib(after.heapUsed)} MiB, heap total ${mib(before.heapTotal)} → ${mib(after.heapTotal)} MiB, ` +
+      `external ${mib(before.external)} → ${mib(after.external)} MiB, other (native) ${mib(before.rss - before.heapTotal - before.external)} → ${mib(rss - after.heapTotal - after.external)} MiB; ` +
+      `RSS ${mib(rss0)} settled before → ${mib(peak)} peak → ${mib(rss)} at the end → ${mib(settled)} settled after`,
+  );
   await billing.stop();
   await platform.stop();
   await warehouse.close();
   fs.rmSync(dir, { recursive: true, force: true });
-  const sample = invoices[0];
-  return { label, invoices: invoices.length, seconds, loadMs, edgeRecords, rss0, rss, sampleTotal: sample ? `${sample.total} ${sample.currency} cents` : 'none' };
+  return { label, invoices: issued, seconds, loadMs, edgeRecords, rss0, rss, sampleTotal: sample ? `${sample.total} ${sample.currency} cents` : 'none' };
+}
+
+/** `--only baseline|cut`: which closes to run (both by default). */
+function onlyArg(): 'baseline' | 'cut' | undefined {
+  const i = process.argv.indexOf('--only');
+  if (i < 0) return undefined;
+  const value = process.argv[i + 1];
+  if (value !== 'baseline' && value !== 'cut') throw new Error(`--only takes baseline or cut, not ${value}`);
+  return value;
 }
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) printUsage(__filename);
   const N = arg('subscriptions', 10000);
+  const only = onlyArg();
+  const write = !process.argv.includes('--no-write');
   const loadAt = () =>
     os
       .loadavg()
@@ -145,7 +204,9 @@ async function main(): Promise<void> {
       .join(', ');
   const loadStart = loadAt();
   // The baseline first (periods on window boundaries), then the same close with periods cut at 12.345 s.
-  const runs = [await closeOnce(N, 0, 'on a window boundary (baseline)'), await closeOnce(N, 12_345, 'cut at 12.345 s into a minute')];
+  const runs: CloseRun[] = [];
+  if (only !== 'cut') runs.push(await closeOnce(N, 0, 'on a window boundary (baseline)'));
+  if (only !== 'baseline') runs.push(await closeOnce(N, 12_345, 'cut at 12.345 s into a minute'));
   const load = loadAt();
   const mib = (b: number) => Math.round(b / 1048576);
   const table = [
@@ -169,7 +230,7 @@ plus the cut window's records from meter_records (exact to the millisecond). A r
 2,000 customers, prices every line exactly, and emits the invoices to Kafka in transactions of 200, then copies them to ClickHouse.
 Target: 10,000 subscriptions in under 30 s. Sample invoice totals: ${runs.map((r) => r.sampleTotal).join(', ')}.
 <!-- bench-billing:end -->`;
-  writeSection(section);
+  if (write) writeSection(section);
   console.log(table);
   console.log(`load average ${load}`);
   for (const r of runs) {

@@ -27,6 +27,7 @@ export * from './billing/late-usage';
 export * from './billing/invoice-builder';
 export * from './billing/adjustment-pricing';
 export * from './billing/period-reads';
+export * from './billing/close-batches';
 export * from './periods/billing-periods';
 export * from './periods/subscription-periods';
 export * from './pricing/charge-model';

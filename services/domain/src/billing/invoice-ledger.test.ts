@@ -84,3 +84,37 @@ describe('InvoiceLedger: listed corrections', () => {
     expect([...p1.listed('m')]).toEqual(['cor_1']);
   });
 });
+
+describe('InvoiceLedger: many periods', () => {
+  const DAY = 86_400_000;
+  const day = (n: number): [string, string] => [new Date(Date.UTC(2026, 0, 1) + n * DAY).toISOString(), new Date(Date.UTC(2026, 0, 1) + (n + 1) * DAY).toISOString()];
+
+  it('finds each period of a subscription however its invoices arrive, and sums units exactly', () => {
+    const ledger = new InvoiceLedger();
+    // 1,000 daily periods recorded in a scrambled order (the topic holds several billing instances' output).
+    const order = Array.from({ length: 1000 }, (_, i) => (i * 389) % 1000);
+    for (const n of order) ledger.record(invoice(`inv_${n}`, 's', ...day(n), [line('meter', 'm', '0.1'), line('meter', 'k', `${n}.50`)]));
+    // Adjustments of earlier periods, carried by later invoices: 0.1 + 0.2 is 0.3, exactly.
+    ledger.record(invoice('inv_adj', 's', ...day(1000), [line('adjustment', 'm', '0.2', day(17)), line('adjustment', 'm', '-0.1', day(999))]));
+    const periods = ledger.periodsSince('s', 0);
+    expect(periods.map((p) => p.start)).toEqual(Array.from({ length: 1001 }, (_, n) => day(n)[0]));
+    expect(periods[17].billed('m')).toBe('0.3');
+    expect(periods[999].billed('m')).toBe('0');
+    expect(periods[998].billed('m')).toBe('0.1');
+    expect(periods[998].billed('k')).toBe('998.5');
+    expect(periods[1000].billed('m')).toBe('0');
+    expect(ledger.periodsSince('s', Date.parse(day(998)[1])).map((p) => p.start)).toEqual([day(998)[0], day(999)[0], day(1000)[0]]);
+    expect(ledger.size).toBe(1001);
+  });
+
+  it('keeps the subscriptions apart', () => {
+    const ledger = new InvoiceLedger();
+    ledger.record(invoice('inv_a', 'a', ...P1, [line('meter', 'm', '1')]));
+    ledger.record(invoice('inv_b', 'b', ...P1, [line('meter', 'm', '2'), line('adjustment', 'm', '5', P2)]));
+    expect(ledger.periodsSince('a', 0).map((p) => [p.start, p.billed('m')])).toEqual([[P1[0], '1']]);
+    expect(ledger.periodsSince('b', 0).map((p) => [p.start, p.billed('m')])).toEqual([
+      [P1[0], '2'],
+      [P2[0], '5'],
+    ]);
+  });
+});
