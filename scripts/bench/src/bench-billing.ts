@@ -1,7 +1,7 @@
 // Billing benchmark: how long closing N subscriptions' periods takes (target: 10,000 in under 30 s).
 //   node scripts/bench-billing.js [options]
 //
-//   --subscriptions N    subscriptions, one due period each (default 10000)
+//   --subscriptions N[,M…]  subscriptions, one due period each; several sizes run one after the other (default 10000,100000)
 //   --only baseline|cut  run one of the two closes only (default: both)
 //   --no-write           print the table without writing docs/benchmarks.md
 //
@@ -194,7 +194,9 @@ function onlyArg(): 'baseline' | 'cut' | undefined {
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) printUsage(__filename);
-  const N = arg('subscriptions', 10000);
+  const sizesArg = process.argv.includes('--subscriptions') ? process.argv[process.argv.indexOf('--subscriptions') + 1] ?? '' : '10000,100000';
+  const sizes = sizesArg.split(',').map(Number);
+  if (sizes.some((n) => !Number.isSafeInteger(n) || n < 1)) throw new Error(`--subscriptions takes positive whole numbers separated by commas, not "${sizesArg}"`);
   const only = onlyArg();
   const write = !process.argv.includes('--no-write');
   const loadAt = () =>
@@ -204,9 +206,11 @@ async function main(): Promise<void> {
       .join(', ');
   const loadStart = loadAt();
   // The baseline first (periods on window boundaries), then the same close with periods cut at 12.345 s.
-  const runs: CloseRun[] = [];
-  if (only !== 'cut') runs.push(await closeOnce(N, 0, 'on a window boundary (baseline)'));
-  if (only !== 'baseline') runs.push(await closeOnce(N, 12_345, 'cut at 12.345 s into a minute'));
+  const runs: (CloseRun & { n: number })[] = [];
+  for (const n of sizes) {
+    if (only !== 'cut') runs.push({ n, ...(await closeOnce(n, 0, 'on a window boundary (baseline)')) });
+    if (only !== 'baseline') runs.push({ n, ...(await closeOnce(n, 12_345, 'cut at 12.345 s into a minute')) });
+  }
   const load = loadAt();
   const mib = (b: number) => Math.round(b / 1048576);
   const table = [
@@ -214,8 +218,8 @@ async function main(): Promise<void> {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...runs.map(
       (r) =>
-        `| ${r.label} | ${N.toLocaleString('en')} | ${r.invoices.toLocaleString('en')} | ${r.seconds.toFixed(1)} s | ${Math.round(r.invoices / r.seconds).toLocaleString('en')} | ` +
-        `${(N * 180).toLocaleString('en')} windows + ${r.edgeRecords.toLocaleString('en')} edge records (loaded in ${(r.loadMs / 1000).toFixed(1)} s) | ${mib(r.rss0)} → ${mib(r.rss)} MiB |`,
+        `| ${r.label} | ${r.n.toLocaleString('en')} | ${r.invoices.toLocaleString('en')} | ${r.seconds.toFixed(1)} s | ${Math.round(r.invoices / r.seconds).toLocaleString('en')} | ` +
+        `${(r.n * 180).toLocaleString('en')} windows + ${r.edgeRecords.toLocaleString('en')} edge records (loaded in ${(r.loadMs / 1000).toFixed(1)} s) | ${mib(r.rss0)} → ${mib(r.rss)} MiB |`,
     ),
   ].join('\n');
   const section = `<!-- bench-billing:start -->
@@ -223,19 +227,19 @@ async function main(): Promise<void> {
 
 ${table}
 
-One run of \`node scripts/bench-billing.js --subscriptions ${N}\` on ${new Date().toISOString().slice(0, 10)}, load average ${loadStart} at the start and ${load} at the end (1, 5, 15 min).
+One run of \`node scripts/bench-billing.js --subscriptions ${sizes.join(',')}\` on ${new Date().toISOString().slice(0, 10)}, load average ${loadStart} at the start and ${load} at the end (1, 5, 15 min).
 Each subscription has one due daily period and three priced meters (count, sum with a 12-decimal price, graduated unique count).
 The baseline's periods start on a minute; the second close's start 12.345 s into one, so their usage is the whole windows inside
 plus the cut window's records from meter_records (exact to the millisecond). A run reads the usage in one ClickHouse query per
 2,000 customers, prices every line exactly, and emits the invoices to Kafka in transactions of 200, then copies them to ClickHouse.
-Target: 10,000 subscriptions in under 30 s. Sample invoice totals: ${runs.map((r) => r.sampleTotal).join(', ')}.
+Targets: 10,000 subscriptions in under 30 s; 100,000 in at most 60 s, cost linear in subscriptions (invoices/s about the same at both sizes), RSS at most 512 MiB (throughput issue). Sample invoice totals: ${runs.map((r) => r.sampleTotal).join(', ')}.
 <!-- bench-billing:end -->`;
   if (write) writeSection(section);
   console.log(table);
   console.log(`load average ${load}`);
   for (const r of runs) {
-    if (r.invoices !== N) {
-      console.error(`${r.label}: expected ${N} invoices, got ${r.invoices}`);
+    if (r.invoices !== r.n) {
+      console.error(`${r.label}: expected ${r.n} invoices, got ${r.invoices}`);
       process.exitCode = 1;
     }
   }
