@@ -44,10 +44,6 @@ const scenario = fc.record({
   range: fc.tuple(fc.integer({ min: -MINUTE, max: 5 * MINUTE }), fc.integer({ min: 1, max: 6 * MINUTE })),
 });
 
-const oracle = usageOracle;
-
-const normalize = normalizeDecimal;
-
 describe('usage with a record override: the preview of a void or amend equals the usage once it is applied, exactly', () => {
   const config = testConfig('preview-usage');
   let warehouse: Warehouse;
@@ -88,7 +84,7 @@ describe('usage with a record override: the preview of a void or amend equals th
     const read = async (customer: string, start: number, end: number, override?: RecordOverride) => {
       const built = periodUsageQuery([meterId], [customer], start, end, MINUTE, override);
       const [row] = await warehouse.query<PeriodUsageRow>(built.query, built.params);
-      return normalize(totalOf(type, row));
+      return normalizeDecimal(totalOf(type, row));
     };
 
     const cases = fc.sample(scenario, { numRuns: CASES, seed: RUN_SEED + AGGREGATION_TYPES.indexOf(type) });
@@ -149,16 +145,16 @@ describe('usage with a record override: the preview of a void or amend equals th
       const previews: string[] = [];
       for (const [start, end] of ranges) {
         const now = await read(customer, start, end);
-        expect({ label: label(start, end), now }).toEqual({ label: label(start, end), now: oracle(type, inRange(current, start, end)) });
+        expect({ label: label(start, end), now }).toEqual({ label: label(start, end), now: usageOracle(type, inRange(current, start, end)) });
         const preview = await read(customer, start, end, override);
-        expect({ label: label(start, end), preview }).toEqual({ label: label(start, end), preview: oracle(type, inRange(after, start, end)) });
+        expect({ label: label(start, end), preview }).toEqual({ label: label(start, end), preview: usageOracle(type, inRange(after, start, end)) });
         if (preview !== now) changed++;
         previews.push(preview);
       }
       // The single-pair query (what the gateway's UsageReader runs) agrees.
       const built = usageTotalQuery({ meterId, aggregation: type, customerId: customer, start: ranges[1][0], end: ranges[1][1], windowMs: MINUTE, override });
       const [row] = await warehouse.query<{ total: string; records: string }>(built.query, built.params);
-      expect({ label: label(...ranges[1]), total: row!.records === '0' ? '0' : normalize(row!.total) }).toEqual({ label: label(...ranges[1]), total: previews[1] });
+      expect({ label: label(...ranges[1]), total: row!.records === '0' ? '0' : normalizeDecimal(row!.total) }).toEqual({ label: label(...ranges[1]), total: previews[1] });
 
       // Applied for real: the stored usage becomes what the preview said.
       await write([correction]);

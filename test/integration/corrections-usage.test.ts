@@ -101,10 +101,6 @@ function play(type: AggregationType, customer: string, steps: readonly Step[]): 
   return { records, current };
 }
 
-const oracle = usageOracle;
-
-const normalize = normalizeDecimal;
-
 describe('usage sink: backfills and corrections give the usage of the corrected record set, exactly', () => {
   const config = testConfig('corrections-usage');
   let warehouse: Warehouse;
@@ -166,9 +162,9 @@ describe('usage sink: backfills and corrections give the usage of the corrected 
       const byCustomer = new Map(rows.map((r) => [r.customer_id, r]));
       for (const customer of customers) {
         const inRange = [...expected.get(customer)!].filter(([, r]) => r.timestamp >= start && r.timestamp < end).map(([id, r]) => ({ id, ...r }));
-        const got = normalize(totalOf(type, byCustomer.get(customer)));
+        const got = normalizeDecimal(totalOf(type, byCustomer.get(customer)));
         const label = `${customer} [${start - T0}, ${end - T0}) PROPERTY_SEED=${RUN_SEED}`;
-        expect({ label, total: got }).toEqual({ label, total: oracle(type, inRange) });
+        expect({ label, total: got }).toEqual({ label, total: usageOracle(type, inRange) });
       }
     }
     // The documented view (docs/clickhouse.md) holds every window as corrected.
@@ -178,7 +174,7 @@ describe('usage sink: backfills and corrections give the usage of the corrected 
        FROM usage_by_window WHERE meter_id = {meter_id:String} AND records != '0'`,
       { meter_id: `m_${type}` },
     );
-    const viewWindows = new Map(viewRows.map((r) => [`${r.customer_id}/${r.start}`, normalize(r.total)]));
+    const viewWindows = new Map(viewRows.map((r) => [`${r.customer_id}/${r.start}`, normalizeDecimal(r.total)]));
     const oracleWindows = new Map<string, string>();
     for (const [customer, current] of expected) {
       const byWindow = new Map<number, (Counted & { id: number })[]>();
@@ -186,7 +182,7 @@ describe('usage sink: backfills and corrections give the usage of the corrected 
         const start = Math.floor(r.timestamp / MINUTE) * MINUTE;
         byWindow.set(start, [...(byWindow.get(start) ?? []), { id, ...r }]);
       }
-      for (const [start, records] of byWindow) oracleWindows.set(`${customer}/${start}`, oracle(type, records));
+      for (const [start, records] of byWindow) oracleWindows.set(`${customer}/${start}`, usageOracle(type, records));
     }
     expect(Object.fromEntries(viewWindows)).toEqual(Object.fromEntries(oracleWindows));
 
@@ -195,7 +191,7 @@ describe('usage sink: backfills and corrections give the usage of the corrected 
       const built = usageTotalQuery({ meterId: `m_${type}`, aggregation: type, customerId: customer, start: T0 + 17_123, end: T0 + 3 * MINUTE + 5, windowMs: MINUTE });
       const [row] = await warehouse.query<{ total: string; records: string }>(built.query, built.params);
       const inRange = [...expected.get(customer)!].filter(([, r]) => r.timestamp >= T0 + 17_123 && r.timestamp < T0 + 3 * MINUTE + 5).map(([id, r]) => ({ id, ...r }));
-      expect({ customer, total: row!.records === '0' ? '0' : normalize(row!.total) }).toEqual({ customer, total: oracle(type, inRange) });
+      expect({ customer, total: row!.records === '0' ? '0' : normalizeDecimal(row!.total) }).toEqual({ customer, total: usageOracle(type, inRange) });
     }
   });
 });
