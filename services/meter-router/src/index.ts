@@ -1,2 +1,3 @@
 export * from './meter-router';
 export * from './start-router-thread';
+export * from './dedup-changelog';

@@ -1,7 +1,7 @@
 import { Partitioners, type EachBatchPayload, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { dlqMessage, ensureTopics, IDLE_FETCH_WAIT_MS, Metrics, partitionTransactionalId, SupervisedConsumer, type AvroCodec, type CatalogLog, type Logger, type MeterstreamConfig, type Topics } from '@meterstream/common';
 import { decideRoute, MeterIndex, type DedupWindow, type DlqCode, type UsageEvent } from '@meterstream/domain';
-import { DEDUP_KEY_HEADERS, restoreDedupWindow } from './dedup-changelog';
+import { chunkEntryBytes, chunkRecord, restoreDedupWindow } from './dedup-changelog';
 
 export interface MeterRouterDeps {
   config: MeterstreamConfig;
@@ -172,7 +172,7 @@ export class MeterRouter {
       } else if (decision.kind === 'route') {
         const { event, key, rememberUntil } = decision;
         chunk.routed.set(key, rememberUntil);
-        push(topics.routerDedup, { partition: batch.partition, key, value: String(rememberUntil), headers: DEDUP_KEY_HEADERS });
+        chunk.bytes += chunkEntryBytes(key); // written in the chunk's changelog record
         for (const rejected of decision.rejected) {
           push(topics.eventsDlq, dlqMessage(source, rejected.code, rejected.reason));
           countDlq(chunk, rejected.code);
@@ -206,6 +206,7 @@ export class MeterRouter {
   private async commitChunk(topic: string, partition: number, chunk: Chunk, window: DedupWindow, log: Logger): Promise<void> {
     const producer = await this.producerFor(partition);
     const topicMessages: TopicMessages[] = [...chunk.out].map(([t, messages]) => ({ topic: t, messages }));
+    if (chunk.routed.size > 0) topicMessages.push({ topic: this.deps.topics.routerDedup, messages: [chunkRecord(partition, chunk.lastOffset!, chunk.routed)] });
     const tx = await producer.transaction();
     try {
       if (topicMessages.length > 0) await tx.sendBatch({ topicMessages, acks: -1 });
