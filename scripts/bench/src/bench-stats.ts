@@ -33,6 +33,42 @@ export function processCpuSeconds(pid: number): number | undefined {
   }
 }
 
+/**
+ * CPU seconds (user + system) per thread name of a process, from /proc/<pid>/task: what its main
+ * thread (`node`), worker threads, V8 and libuv helpers and the embedded engine's pools each used.
+ * Threads that ended are not counted; an empty map when the process is gone.
+ */
+export function threadCpuSeconds(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  let tasks: string[];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byName;
+  }
+  for (const tid of tasks) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Numbered pools ("QueryPipelineEx", "BgSchPool", "libuv-worker") are one entry each.
+      const group = name.replace(/[\d.:-]+$/, '') || name;
+      byName.set(group, (byName.get(group) ?? 0) + (Number(fields[11]) + Number(fields[12])) / clockTicks());
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return byName;
+}
+
+/** Per thread name, CPU seconds per wall second between two threadCpuSeconds samples; largest first. */
+export function threadShares(before: Map<string, number>, after: Map<string, number>, wallSeconds: number): [string, number][] {
+  return [...after]
+    .map(([name, end]): [string, number] => [name, (end - (before.get(name) ?? 0)) / wallSeconds])
+    .filter(([, share]) => share > 0)
+    .sort((a, b) => b[1] - a[1]);
+}
+
 interface MachineCpu {
   busy: number;
   total: number;

@@ -1,6 +1,7 @@
 // Summarizes V8 CPU profiles (`node --cpu-prof`, what the benchmarks' `--profile DIR` writes): self time
 // per function and per package, so that a benchmark section can show where the CPU goes. One profile is
 // one thread (the standalone process writes one for its main thread and one per worker thread).
+// `node scripts/bench/dist/profile-top.js [--top=N] [--skip-s=S] DIR|FILE…`
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -76,21 +77,25 @@ function ranked(totals: Map<string, number>, durationUs: number): ProfileEntry[]
     .sort((a, b) => b.selfUs - a.selfUs);
 }
 
-export function summarizeProfile(file: string): ProfileSummary {
+/** `skipUs`: leave out the first microseconds of the profile (a process's start, before what is measured). */
+export function summarizeProfile(file: string, skipUs = 0): ProfileSummary {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
   const functions = new Map<string, number>();
   const origins = new Map<string, number>();
+  let at = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
+    const us = profile.timeDeltas[i] ?? 0;
+    at += us;
+    if (at - profile.startTime < skipUs) continue;
     const frame = byId.get(profile.samples[i]);
     if (!frame) continue;
-    const us = profile.timeDeltas[i] ?? 0;
     const name = frameName(frame);
     functions.set(name, (functions.get(name) ?? 0) + us);
     const origin = originOf(frame);
     origins.set(origin, (origins.get(origin) ?? 0) + us);
   }
-  const durationUs = profile.endTime - profile.startTime;
+  const durationUs = Math.max(0, profile.endTime - profile.startTime - skipUs);
   return { file, durationUs, functions: ranked(functions, durationUs), origins: ranked(origins, durationUs) };
 }
 
@@ -127,7 +132,8 @@ export function profileMarkdown(summaries: readonly ProfileSummary[], top = 12):
 if (require.main === module) {
   const args = process.argv.slice(2);
   const top = Number(args.find((a) => a.startsWith('--top='))?.slice(6) ?? 25);
+  const skipUs = Number(args.find((a) => a.startsWith('--skip-s='))?.slice(9) ?? 0) * 1e6;
   const targets = args.filter((a) => !a.startsWith('--'));
   const files = targets.flatMap((t) => (fs.statSync(t).isDirectory() ? profilesIn(t) : [t]));
-  console.log(profileMarkdown(files.map(summarizeProfile), top));
+  console.log(profileMarkdown(files.map((f) => summarizeProfile(f, skipUs)), top));
 }

@@ -21,8 +21,9 @@ export interface StandaloneChild {
   ready(timeoutMs: number): Promise<number>;
 }
 
-/** A standalone child on `dir` (CLICKHOUSE_DATA_DIR dir/clickhouse, log dir/standalone.log); not started. */
-export async function standaloneChild(name: string, dir: string, catalogFile: string): Promise<StandaloneChild> {
+/** A standalone child on `dir` (CLICKHOUSE_DATA_DIR dir/clickhouse, log dir/standalone.log); not started.
+ *  `nodeArgs`: flags for its node, e.g. `--cpu-prof`. */
+export async function standaloneChild(name: string, dir: string, catalogFile: string, nodeArgs: readonly string[] = []): Promise<StandaloneChild> {
   const port = await report.freePort();
   const url = `http://127.0.0.1:${port}`;
   const key = `msk_${randomBytes(32).toString('base64url')}`;
@@ -46,7 +47,7 @@ export async function standaloneChild(name: string, dir: string, catalogFile: st
     },
     start() {
       const fd = fs.openSync(logFile, 'a');
-      child = spawn(process.execPath, [path.join(report.ROOT, 'services', 'standalone', 'dist', 'main.js')], { cwd: report.ROOT, env, stdio: ['ignore', fd, fd] });
+      child = spawn(process.execPath, [...nodeArgs, path.join(report.ROOT, 'services', 'standalone', 'dist', 'main.js')], { cwd: report.ROOT, env, stdio: ['ignore', fd, fd] });
       fs.closeSync(fd);
     },
     async kill(signal) {
