@@ -50,8 +50,15 @@ export interface MeterstreamConfig {
     /** BILLING_CATCH_UP_TIMEOUT_MS: how long one close waits for the meters of due periods to catch up. */
     catchUpTimeoutMs: number;
   };
-  /** Event-time window in which the router drops repeated event ids; older events go to the DLQ. */
-  router: { dedupWindowMinutes: number };
+  router: {
+    /** Event-time window in which the router drops repeated event ids; older events are backfill. */
+    dedupWindowMinutes: number;
+    /** fetch.min.bytes of the router's consumer: under load a fetch waits (at most IDLE_FETCH_WAIT_MS)
+     *  until this much is there, so that each routing transaction carries more events. */
+    fetchMinBytes: number;
+    /** `events` partitions the router routes at the same time (each in its own transaction). */
+    partitionsConcurrently: number;
+  };
   /**
    * BACKFILL_MAX_AGE_DAYS: how old an event may be and still count (POST /events/backfill, direct
    * producers) or be corrected (void, amend). docs/corrections.md.
@@ -201,7 +208,11 @@ export function loadConfig(env: Env = process.env): MeterstreamConfig {
       tickMs: int(env, 'BILLING_TICK_MS', 10000, 100, 3600000),
       catchUpTimeoutMs: int(env, 'BILLING_CATCH_UP_TIMEOUT_MS', 60000, 0, 3600000),
     },
-    router: { dedupWindowMinutes },
+    router: {
+      dedupWindowMinutes,
+      fetchMinBytes: int(env, 'ROUTER_FETCH_MIN_BYTES', 1, 1, 64 * 1024 * 1024),
+      partitionsConcurrently: int(env, 'ROUTER_PARTITIONS_CONCURRENTLY', 1, 1, 1024),
+    },
     backfill: { maxAgeDays: int(env, 'BACKFILL_MAX_AGE_DAYS', 35, 1, 3660) },
     health: {
       port: env.HEALTH_PORT === undefined || env.HEALTH_PORT === '' ? undefined : int(env, 'HEALTH_PORT', 0, 0, 65535),

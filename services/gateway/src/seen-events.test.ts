@@ -42,4 +42,33 @@ describe('SeenEvents memory of recent events', () => {
     const batch = [eventOf('r', 'cus_1'), eventOf('r', 'cus_2'), eventOf('s', 'cus_stored'), eventOf('s', 'cus_2')];
     expect((await seen.unseen(batch)).map((e) => `${e.customer_id}/${e.event_id}`)).toEqual(['cus_2/r', 'cus_2/s']);
   });
+
+  it('answers concurrent requests from one shared lookup while another runs, and a failed lookup as none known', async () => {
+    const asked: string[][] = [];
+    let release!: () => void;
+    let fail = false;
+    const firstDone = new Promise<void>((r) => (release = r));
+    const reader = {
+      knownEvents: async (events: readonly UsageEvent[]) => {
+        asked.push(events.map((e) => e.event_id));
+        if (asked.length === 1) await firstDone;
+        if (fail) throw new Error('engine unavailable');
+        return new Set([eventKey(event('known-1')), eventKey(event('known-2'))]);
+      },
+    };
+    const seen = new SeenEvents(reader, createLogger('silent', 'test'), 10);
+    const first = seen.unseen(['a', 'known-1'].map(event));
+    await Promise.resolve();
+    const second = seen.unseen(['b', 'known-2'].map(event));
+    const third = seen.unseen(['c', 'known-1', 'known-2'].map(event));
+    release();
+    expect({ first: ids(await first), second: ids(await second), third: ids(await third), asked }).toEqual({
+      first: ['a'],
+      second: ['b'],
+      third: ['c'],
+      asked: [['a', 'known-1'], ['b', 'known-2', 'c', 'known-1', 'known-2']],
+    });
+    fail = true;
+    expect(ids(await seen.unseen(['d', 'known-1'].map(event)))).toEqual(['d', 'known-1']);
+  });
 });

@@ -9,13 +9,23 @@ import { eventKey, type UsageEvent } from '@meterstream/domain';
  * event sink lags by up to a flush interval). Counting exactness does not rest on this: the router drops
  * repeats in any case. Two gateways receiving the same new event at the same moment may both report it
  * as ingested; it still counts once.
+ *
+ * One lookup at a time: requests that arrive while a lookup runs wait for it and share the next one
+ * (up to LOOKUP_MAX_EVENTS events), so concurrent requests cost one query, not one each; the embedded
+ * engine runs a process's queries one after the other anyway (docs/benchmarks.md).
  */
+/** Events one lookup asks about at most (requests of up to 1,000 events are never split). */
+const LOOKUP_MAX_EVENTS = 10_000;
+
 export class SeenEvents {
   /** eventKey of the events remembered. */
   private readonly recent = new Set<string>();
   /** The same keys in the order they were remembered, as a ring: the oldest is overwritten first. */
   private readonly order: string[] = [];
   private next = 0;
+  /** Requests waiting for the next lookup, and whether one runs. */
+  private readonly waiting: { events: readonly UsageEvent[]; resolve: (known: Set<string>) => void }[] = [];
+  private looking = false;
 
   constructor(
     private readonly events: Pick<EventReader, 'knownEvents'>,
@@ -27,15 +37,32 @@ export class SeenEvents {
   async unseen(events: readonly UsageEvent[]): Promise<UsageEvent[]> {
     const candidates = events.filter((e) => !this.recent.has(eventKey(e)));
     if (candidates.length === 0) return [];
-    let known: Set<string>;
-    try {
-      known = await this.events.knownEvents(candidates);
-    } catch (err) {
-      // Ingest stays available; the router still drops repeats, only ingested_count may overstate.
-      this.logger.warn({ err }, 'could not look up known events');
-      known = new Set();
-    }
+    const known = await new Promise<Set<string>>((resolve) => {
+      this.waiting.push({ events: candidates, resolve });
+      if (!this.looking) void this.lookUp();
+    });
     return candidates.filter((e) => !known.has(eventKey(e)));
+  }
+
+  /** Looks up what the waiting requests ask, in as few queries as LOOKUP_MAX_EVENTS allows. */
+  private async lookUp(): Promise<void> {
+    this.looking = true;
+    while (this.waiting.length > 0) {
+      let size = 0;
+      let take = 0;
+      while (take < this.waiting.length && (take === 0 || size + this.waiting[take].events.length <= LOOKUP_MAX_EVENTS)) size += this.waiting[take++].events.length;
+      const group = this.waiting.splice(0, take);
+      let known: Set<string>;
+      try {
+        known = await this.events.knownEvents(group.length === 1 ? group[0].events : group.flatMap((g) => g.events));
+      } catch (err) {
+        // Ingest stays available; the router still drops repeats, only ingested_count may overstate.
+        this.logger.warn({ err }, 'could not look up known events');
+        known = new Set();
+      }
+      for (const g of group) g.resolve(known);
+    }
+    this.looking = false;
   }
 
   remember(events: readonly UsageEvent[]): void {

@@ -51,7 +51,15 @@ export class MeterRouter {
     this.backfillMaxAgeMs = deps.config.backfill.maxAgeDays * 86_400_000;
     this.consumer = new SupervisedConsumer(
       deps.kafka,
-      { groupId: deps.groupId, readUncommitted: false, maxBytesPerPartition: 2 * 1024 * 1024, maxWaitTimeInMs: IDLE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000 },
+      {
+        groupId: deps.groupId,
+        readUncommitted: false,
+        maxBytesPerPartition: 2 * 1024 * 1024,
+        minBytes: deps.config.router.fetchMinBytes,
+        maxWaitTimeInMs: IDLE_FETCH_WAIT_MS,
+        sessionTimeout: 10000,
+        heartbeatInterval: 1000,
+      },
       deps.logger,
     );
     this.consumer.consumer.on(this.consumer.consumer.events.GROUP_JOIN, () => this.windows.clear());
@@ -80,6 +88,7 @@ export class MeterRouter {
     await this.consumer.start([topics.events], {
       autoCommit: false,
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: config.router.partitionsConcurrently,
       eachBatch: (payload) => this.routeBatch(payload),
     });
   }
