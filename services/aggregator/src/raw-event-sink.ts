@@ -56,7 +56,8 @@ type Buffered = UsageEvent & { ingested_at: number };
  * dead-letters them (beyondBackfillLimit, the same rule on the same record).
  */
 export class RawEventBuffer implements SinkBuffer {
-  private readonly pending: { event: Buffered; offset: string }[] = [];
+  /** First copies, with their eventKey (computed once: rows() looks it up again). */
+  private readonly pending: { event: Buffered; offset: string; key: string }[] = [];
   private readonly keys = new Set<string>();
   private readonly corrections: { event: Buffered & { correction: EventCorrection }; offset: string }[] = [];
   private readonly correctionKeys = new Set<string>();
@@ -96,7 +97,7 @@ export class RawEventBuffer implements SinkBuffer {
     const key = eventKey(event);
     if (this.keys.has(key)) return { kind: 'skipped', reason: 'a repeat of an event earlier in this partition (the first copy is the one counted)', expected: true };
     this.keys.add(key);
-    this.pending.push({ event, offset: message.offset });
+    this.pending.push({ event, offset: message.offset, key });
     return { kind: 'buffered' };
   }
 
@@ -107,7 +108,7 @@ export class RawEventBuffer implements SinkBuffer {
         ? this.options.storedCorrections(this.corrections.map(({ event }) => ({ customer_id: event.customer_id, correction_id: event.correction.correction_id })))
         : new Set<string>(),
     ]);
-    const fresh = this.pending.filter(({ event }) => !known.has(eventKey(event)));
+    const fresh = this.pending.filter(({ key }) => !known.has(key));
     const rows = fresh.map(({ event, offset }) => ({
       event_id: event.event_id,
       customer_id: event.customer_id,

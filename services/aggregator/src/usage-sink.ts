@@ -81,15 +81,23 @@ export class UsageBuffer implements SinkBuffer {
 
   async rows(source: { topic: string; partition: number; endOffset: string }): Promise<InsertBatch[]> {
     // The lookup first: a failure leaves the buffer as it was.
-    const backfilled = this.records.filter((r) => r.record.change === 'backfill').map((r) => r.record);
-    const corrections = this.records.filter((r) => isCorrection(r.record)).map((r) => r.record);
+    const backfilled: MeterRecord[] = [];
+    const corrections: MeterRecord[] = [];
+    for (const { record } of this.records) {
+      if (record.change === 'backfill') backfilled.push(record);
+      else if (isCorrection(record)) corrections.push(record);
+    }
     const [counted, applied] = await Promise.all([
       backfilled.length > 0 ? this.stored.counted(backfilled) : [],
       corrections.length > 0 ? this.stored.applied(corrections) : [],
     ]);
-    const repeats = changeRepeats(source.partition, this.records, counted, applied);
-    const kept = this.records.splice(0).filter((entry) => !repeats.has(entry));
-    for (const { record } of kept) if (record.change === 'backfill') this.accumulator.add(record);
+    let kept = this.records.splice(0);
+    // Only a backfill or a correction can be a repeat.
+    if (backfilled.length > 0 || corrections.length > 0) {
+      const repeats = changeRepeats(source.partition, kept, counted, applied);
+      kept = kept.filter((entry) => !repeats.has(entry));
+      for (const { record } of kept) if (record.change === 'backfill') this.accumulator.add(record);
+    }
     this.backfills = 0;
     const records = lastVersions(kept).map(({ record, offset }) => recordToRow(record, source, offset));
     const appliedRows = kept
