@@ -71,7 +71,7 @@ function oracle(type: AggregationType, records: readonly MeterRecord[]): string 
 
 /** The records each flush stores one by one; a few stored twice, as when a crash repeats an insert. */
 function recordRows(c: Case): Record<string, unknown>[] {
-  const rows = c.records.map((r, i) => ({ ...recordToRow(r), source_topic: 'meter.property', source_partition: 0, source_offset: i }));
+  const rows = c.records.map((r, i) => recordToRow(r, { topic: 'meter.property', partition: 0 }, String(i)));
   return [...rows, ...rows.filter((_, i) => i % 7 === 3)];
 }
 
@@ -85,7 +85,7 @@ function storedRows(type: AggregationType, c: Case): Record<string, unknown>[] {
       if (c.flushOf[i] === flush) accumulator.add(r);
     });
     for (const partial of accumulator.drain()) {
-      rows.push({ ...partialToRow(partial), source_topic: 'meter.property', source_partition: 0, source_end_offset: rows.length + 1 });
+      rows.push(partialToRow(partial, { topic: 'meter.property', partition: 0, endOffset: String(rows.length + 1) }));
     }
   }
   return rows;

@@ -56,7 +56,8 @@ type Buffered = UsageEvent & { ingested_at: number };
  * dead-letters them (beyondBackfillLimit, the same rule on the same record).
  */
 export class RawEventBuffer implements SinkBuffer {
-  private readonly pending: { event: Buffered; offset: string }[] = [];
+  /** First copies, with their eventKey (computed once: rows() looks it up again). */
+  private readonly pending: { event: Buffered; offset: string; key: string }[] = [];
   private readonly keys = new Set<string>();
   private readonly corrections: { event: Buffered & { correction: EventCorrection }; offset: string }[] = [];
   private readonly correctionKeys = new Set<string>();
@@ -96,7 +97,7 @@ export class RawEventBuffer implements SinkBuffer {
     const key = eventKey(event);
     if (this.keys.has(key)) return { kind: 'skipped', reason: 'a repeat of an event earlier in this partition (the first copy is the one counted)', expected: true };
     this.keys.add(key);
-    this.pending.push({ event, offset: message.offset });
+    this.pending.push({ event, offset: message.offset, key });
     return { kind: 'buffered' };
   }
 
@@ -107,8 +108,7 @@ export class RawEventBuffer implements SinkBuffer {
         ? this.options.storedCorrections(this.corrections.map(({ event }) => ({ customer_id: event.customer_id, correction_id: event.correction.correction_id })))
         : new Set<string>(),
     ]);
-    const position = (offset: string) => ({ source_topic: source.topic, source_partition: source.partition, source_offset: offset });
-    const fresh = this.pending.filter(({ event }) => !known.has(eventKey(event)));
+    const fresh = this.pending.filter(({ key }) => !known.has(key));
     const rows = fresh.map(({ event, offset }) => ({
       event_id: event.event_id,
       customer_id: event.customer_id,
@@ -116,19 +116,21 @@ export class RawEventBuffer implements SinkBuffer {
       timestamp: toClickHouseTime(event.timestamp),
       metadata: storedMetadata(event.metadata),
       ingested_at: toClickHouseTime(event.ingested_at),
-      ...position(offset),
+      source_topic: source.topic,
+      source_partition: source.partition,
+      source_offset: offset,
     }));
     // In offset order, whichever kind: an event's history is read in that order.
     const audit = [
       ...this.corrections
         .filter(({ event }) => !usedCorrections.has(correctionKey(event.customer_id, event.correction.correction_id)))
-        .map(({ event, offset }) => ({ offset, row: auditRow(event, event.correction.correction_id, event.correction.kind, event.correction) })),
+        .map(({ event, offset }) => ({ offset, row: auditRow(event, event.correction.correction_id, event.correction.kind, event.correction, source, offset) })),
       ...fresh
         .filter(({ event }) => typeof event.backfill_id === 'string' && event.backfill_id.length > 0)
-        .map(({ event, offset }) => ({ offset, row: auditRow(event, event.backfill_id!, 'backfill', null) })),
+        .map(({ event, offset }) => ({ offset, row: auditRow(event, event.backfill_id!, 'backfill', null, source, offset) })),
     ]
       .sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1))
-      .map(({ offset, row }) => ({ ...row, ...position(offset) }));
+      .map(({ row }) => row);
     // The audit rows first: the events rows carry the progress (eventsProgressQuery).
     return [
       { table: CORRECTIONS_TABLE, rows: audit },
@@ -137,8 +139,15 @@ export class RawEventBuffer implements SinkBuffer {
   }
 }
 
-/** The audit row of a correction (void, amend) or of an event stored from a backfill batch. */
-function auditRow(event: Buffered, correctionId: string, kind: 'void' | 'amend' | 'backfill', correction: EventCorrection | null): Record<string, unknown> {
+/** The audit row of a correction (void, amend) or of an event stored from a backfill batch, at `offset` of `source`. */
+function auditRow(
+  event: Buffered,
+  correctionId: string,
+  kind: 'void' | 'amend' | 'backfill',
+  correction: EventCorrection | null,
+  source: { topic: string; partition: number },
+  offset: string,
+): Record<string, unknown> {
   return {
     correction_id: correctionId,
     kind,
@@ -150,5 +159,8 @@ function auditRow(event: Buffered, correctionId: string, kind: 'void' | 'amend' 
     requested_by: correction?.requested_by ?? '',
     reason: correction?.reason ?? '',
     requested_at: toClickHouseTime(event.ingested_at),
+    source_topic: source.topic,
+    source_partition: source.partition,
+    source_offset: offset,
   };
 }

@@ -81,26 +81,36 @@ export class UsageBuffer implements SinkBuffer {
 
   async rows(source: { topic: string; partition: number; endOffset: string }): Promise<InsertBatch[]> {
     // The lookup first: a failure leaves the buffer as it was.
-    const backfilled = this.records.filter((r) => r.record.change === 'backfill').map((r) => r.record);
-    const corrections = this.records.filter((r) => isCorrection(r.record)).map((r) => r.record);
+    const backfilled: MeterRecord[] = [];
+    const corrections: MeterRecord[] = [];
+    for (const { record } of this.records) {
+      if (record.change === 'backfill') backfilled.push(record);
+      else if (isCorrection(record)) corrections.push(record);
+    }
     const [counted, applied] = await Promise.all([
       backfilled.length > 0 ? this.stored.counted(backfilled) : [],
       corrections.length > 0 ? this.stored.applied(corrections) : [],
     ]);
-    const repeats = changeRepeats(source.partition, this.records, counted, applied);
-    const kept = this.records.splice(0).filter((entry) => !repeats.has(entry));
-    for (const { record } of kept) if (record.change === 'backfill') this.accumulator.add(record);
+    let kept = this.records.splice(0);
+    // Only a backfill or a correction can be a repeat.
+    if (backfilled.length > 0 || corrections.length > 0) {
+      const repeats = changeRepeats(source.partition, kept, counted, applied);
+      kept = kept.filter((entry) => !repeats.has(entry));
+      for (const { record } of kept) if (record.change === 'backfill') this.accumulator.add(record);
+    }
     this.backfills = 0;
-    const at = (offset: string) => ({ source_topic: source.topic, source_partition: source.partition, source_offset: offset });
-    const records = lastVersions(kept).map(({ record, offset }) => ({
-      ...recordToRow(record),
-      deleted: record.change === 'remove' ? 1 : 0,
-      correction_id: record.correction_id ?? '',
-      ...at(offset),
-    }));
+    const records = lastVersions(kept).map(({ record, offset }) => recordToRow(record, source, offset));
     const appliedRows = kept
       .filter(({ record }) => isCorrection(record))
-      .map(({ record, offset }) => ({ meter_id: record.meter_id, customer_id: record.customer_id, correction_id: record.correction_id ?? '', event_id: record.event_id, ...at(offset) }));
+      .map(({ record, offset }) => ({
+        meter_id: record.meter_id,
+        customer_id: record.customer_id,
+        correction_id: record.correction_id ?? '',
+        event_id: record.event_id,
+        source_topic: source.topic,
+        source_partition: source.partition,
+        source_offset: offset,
+      }));
     const corrected = [...this.corrected.values()].map(({ record, offset }) => {
       const windowStart = windowStartOf(record.timestamp, this.windowMs);
       return {
@@ -109,16 +119,13 @@ export class UsageBuffer implements SinkBuffer {
         window_start: toClickHouseTime(windowStart),
         window_end: toClickHouseTime(windowStart + this.windowMs),
         correction_id: record.correction_id ?? '',
-        ...at(offset),
+        source_topic: source.topic,
+        source_partition: source.partition,
+        source_offset: offset,
       };
     });
     this.corrected.clear();
-    const partials = this.accumulator.drain().map((p) => ({
-      ...partialToRow(p),
-      source_topic: source.topic,
-      source_partition: source.partition,
-      source_end_offset: source.endOffset,
-    }));
+    const partials = this.accumulator.drain().map((p) => partialToRow(p, source));
     // Records first, then the corrected windows and applied corrections (all idempotent:
     // ReplacingMergeTree), then the
     // partials, whose insert carries the progress: nothing is ever missing below the progress. A flush

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Decimal, decimalText, type AggregationType, type MeterRecord } from '@meterstream/domain';
-import { WindowAccumulator, partialToRow, type PartialAggregate } from './window-accumulator';
+import { WindowAccumulator, partialToRow, recordToRow, type PartialAggregate } from './window-accumulator';
 
 const MINUTE = 60_000;
 /** 2026-01-31T23:58:00.000Z, the start of a 1-minute window. */
@@ -231,7 +231,7 @@ describe('partialToRow', () => {
     const acc = new WindowAccumulator(aggregationOf, MINUTE);
     acc.add(rec('m_uniq', T0 + 1234, { unique_key: 'k1', event_id: 'e1', customer_id: 'cus_9' }));
     acc.add(rec('m_uniq', T0 + 59_999, { unique_key: 'k2', event_id: 'e2', customer_id: 'cus_9' }));
-    const row = partialToRow(only(acc.drain()));
+    const row = partialToRow(only(acc.drain()), { topic: 'meter.m_uniq', partition: 2, endOffset: '41' });
     expect(row).toEqual({
       meter_id: 'm_uniq',
       customer_id: 'cus_9',
@@ -242,6 +242,9 @@ describe('partialToRow', () => {
       last_timestamp: '2026-01-31 23:58:59.999',
       last_event_id: 'e2',
       unique_keys: expect.arrayContaining(['k1', 'k2']),
+      source_topic: 'meter.m_uniq',
+      source_partition: 2,
+      source_end_offset: '41',
     });
     expect(row.unique_keys).toHaveLength(2);
   });
@@ -249,9 +252,37 @@ describe('partialToRow', () => {
   it('writes the exact decimal value as plain text without exponent', () => {
     const row = partialToRow(
       only(accumulate([rec('m_sum', T0, { value: '0.000000000001' }), rec('m_sum', T0 + 1, { value: '100000000000000000000000' })])),
+      { topic: 'meter.m_sum', partition: 0, endOffset: '2' },
     );
     expect(row.value).toBe('100000000000000000000000.000000000001');
     expect(row.window_end).toBe('2026-01-31 23:59:00.000');
+  });
+});
+
+describe('recordToRow', () => {
+  const source = { topic: 'meter.m_sum', partition: 1 };
+
+  it('gives the meter_records row of a new record: value "0" when it carries none, not deleted, its offset', () => {
+    expect(recordToRow(rec('m_count', T0 + 1234, { event_id: 'e1', unique_key: 'k' }), source, '17')).toEqual({
+      meter_id: 'm_count',
+      customer_id: 'cus_1',
+      timestamp: '2026-01-31 23:58:01.234',
+      event_id: 'e1',
+      value: '0',
+      unique_key: 'k',
+      deleted: 0,
+      correction_id: '',
+      source_topic: 'meter.m_sum',
+      source_partition: 1,
+      source_offset: '17',
+    });
+  });
+
+  it('marks a removal deleted and keeps the correction id of a change', () => {
+    const removed = recordToRow(rec('m_sum', T0, { value: '2.5', change: 'remove', correction_id: 'cor_1' }), source, '18');
+    expect([removed.value, removed.deleted, removed.correction_id]).toEqual(['2.5', 1, 'cor_1']);
+    const replaced = recordToRow(rec('m_sum', T0, { value: '3', change: 'replace', correction_id: 'cor_2' }), source, '19');
+    expect([replaced.value, replaced.deleted, replaced.correction_id]).toEqual(['3', 0, 'cor_2']);
   });
 });
 

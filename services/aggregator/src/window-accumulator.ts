@@ -77,7 +77,17 @@ export class WindowAccumulator {
   }
 }
 
-export function partialToRow(p: PartialAggregate): Record<string, unknown> {
+/** The meter-topic partition the rows of a flush come from. */
+export interface RowSource {
+  topic: string;
+  partition: number;
+}
+
+/**
+ * A partial as a row of meter_usage, from a flush of `source` up to `source.endOffset` (the progress its
+ * insert carries). One object literal per row: on the aggregator's per-row path.
+ */
+export function partialToRow(p: PartialAggregate, source: RowSource & { endOffset: string }): Record<string, unknown> {
   return {
     meter_id: p.meterId,
     customer_id: p.customerId,
@@ -88,14 +98,19 @@ export function partialToRow(p: PartialAggregate): Record<string, unknown> {
     last_timestamp: toClickHouseTime(p.lastTimestamp),
     last_event_id: p.lastEventId,
     unique_keys: [...p.uniqueKeys],
+    source_topic: source.topic,
+    source_partition: source.partition,
+    source_end_offset: source.endOffset,
   };
 }
 
 /**
  * One counted record as a row of meter_records (read where a range cuts a window): its value ("0" for
- * count and unique_count, whose records carry none) and its unique key.
+ * count and unique_count, whose records carry none), its unique key, whether it removes the event
+ * (change `remove`), the correction or backfill it comes from, and its offset in `source`. One object
+ * literal per row: on the aggregator's per-record path.
  */
-export function recordToRow(record: MeterRecord): Record<string, unknown> {
+export function recordToRow(record: MeterRecord, source: RowSource, offset: string): Record<string, unknown> {
   return {
     meter_id: record.meter_id,
     customer_id: record.customer_id,
@@ -103,5 +118,10 @@ export function recordToRow(record: MeterRecord): Record<string, unknown> {
     event_id: record.event_id,
     value: record.value ?? '0',
     unique_key: record.unique_key,
+    deleted: record.change === 'remove' ? 1 : 0,
+    correction_id: record.correction_id ?? '',
+    source_topic: source.topic,
+    source_partition: source.partition,
+    source_offset: offset,
   };
 }

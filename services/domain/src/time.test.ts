@@ -1,5 +1,74 @@
 import fc from 'fast-check';
-import { parseIsoTime } from './time';
+import { parseIsoTime, toClickHouseTime } from './time';
+
+/** The formula toClickHouseTime replaced: its text is the reference. */
+const viaIsoString = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+
+const DAY = 86_400_000;
+const YEAR_1970 = Date.UTC(1970, 0, 1);
+const YEAR_2300 = Date.UTC(2300, 0, 1);
+
+describe('toClickHouseTime', () => {
+  it('writes DateTime64(3) text', () => {
+    expect(toClickHouseTime(0)).toBe('1970-01-01 00:00:00.000');
+    expect(toClickHouseTime(Date.UTC(2026, 0, 31, 23, 59, 59, 999))).toBe('2026-01-31 23:59:59.999');
+    expect(toClickHouseTime(Date.UTC(2026, 10, 24, 7, 5, 3, 42))).toBe('2026-11-24 07:05:03.042');
+  });
+
+  it('agrees with the toISOString formula on random times of 1970–2299', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: YEAR_1970, max: YEAR_2300 - 1 }), (ms) => {
+        expect(toClickHouseTime(ms)).toBe(viaIsoString(ms));
+      }),
+      { seed: 20260131, numRuns: 20_000 },
+    );
+  });
+
+  it('agrees with it on runs of nearby times, as a flush writes them (same day, next day, day before)', () => {
+    const run = fc.tuple(fc.integer({ min: YEAR_1970, max: YEAR_2300 - 1 }), fc.array(fc.integer({ min: -2 * DAY, max: 2 * DAY }), { minLength: 1, maxLength: 50 }));
+    fc.assert(
+      fc.property(run, ([start, steps]) => {
+        let ms = start;
+        for (const step of steps) {
+          ms += step;
+          expect(toClickHouseTime(ms)).toBe(viaIsoString(ms));
+        }
+      }),
+      { seed: 7, numRuns: 2000 },
+    );
+  });
+
+  it('agrees with it around every month and year boundary of 1970–2299, and on leap days', () => {
+    for (let year = 1970; year < 2300; year++) {
+      for (let month = 0; month < 12; month++) {
+        const start = Date.UTC(year, month, 1);
+        for (const ms of [start - 1, start, start + 1, start + DAY - 1, start + DAY]) expect(toClickHouseTime(ms)).toBe(viaIsoString(ms));
+      }
+    }
+    expect(toClickHouseTime(Date.UTC(2024, 1, 29, 12))).toBe('2024-02-29 12:00:00.000');
+    expect(toClickHouseTime(Date.UTC(2000, 1, 29, 23, 59, 59, 999))).toBe('2000-02-29 23:59:59.999');
+    expect(toClickHouseTime(Date.UTC(2100, 1, 28, 23, 59, 59, 999) + 1)).toBe('2100-03-01 00:00:00.000');
+    expect(toClickHouseTime(Date.UTC(2299, 11, 31, 23, 59, 59, 999))).toBe('2299-12-31 23:59:59.999');
+  });
+
+  it('agrees with it over the whole range of a Date: before 1970, years past 9999, fractions of a millisecond', () => {
+    const LIMIT = 8.64e15;
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: -LIMIT, max: LIMIT }), fc.double({ min: -LIMIT, max: LIMIT, noNaN: true })), (ms) => {
+        expect(toClickHouseTime(ms)).toBe(viaIsoString(ms));
+      }),
+      { seed: 11, numRuns: 10_000 },
+    );
+    for (const ms of [-1, -DAY, -DAY - 1, -0, 0.9, -0.9, -1.5, LIMIT, -LIMIT, Date.UTC(10000, 0, 1), Date.UTC(-1, 11, 31, 23, 59, 59, 999), Date.UTC(-1, 11, 31, 23, 59, 59, 999) + 1]) expect(toClickHouseTime(ms)).toBe(viaIsoString(ms));
+  });
+
+  it('throws a RangeError where a Date cannot hold the time, as the formula does', () => {
+    for (const ms of [Number.NaN, Infinity, -Infinity, 8.64e15 + 1, -8.64e15 - 1]) {
+      expect(() => viaIsoString(ms)).toThrow(RangeError);
+      expect(() => toClickHouseTime(ms)).toThrow(RangeError);
+    }
+  });
+});
 
 describe('parseIsoTime', () => {
   it('agrees with Date.parse on every valid ISO 8601 time with a zone', () => {

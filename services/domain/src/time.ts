@@ -1,6 +1,37 @@
-/** ClickHouse DateTime64(3, 'UTC') text for epoch milliseconds: "2026-01-31 23:59:59.999". */
+const DAY_MS = 86_400_000;
+/** The range of a JavaScript Date: ±100,000,000 days around the epoch. */
+const MAX_TIME_MS = 8.64e15;
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
+
+/**
+ * The day toClickHouseTime wrote last (days since the epoch) and its "YYYY-MM-DD " text: the times of
+ * a flush fall on one day or a few, so the date is formatted once per day change, not once per time.
+ */
+let cachedDay = Number.NaN;
+let cachedDate = '';
+
+/**
+ * ClickHouse DateTime64(3, 'UTC') text for epoch milliseconds: "2026-01-31 23:59:59.999". The same
+ * text as `new Date(ms).toISOString().replace('T', ' ').replace('Z', '')` for every time a Date holds
+ * (fractions of a millisecond truncated, as Date does), and the same RangeError outside that range.
+ * On the aggregator's per-row path: the time of day is integer arithmetic and table lookups, and the
+ * date comes from a one-day cache (the output depends on `ms` only).
+ */
 export function toClickHouseTime(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+  const time = Math.trunc(ms);
+  if (!(time >= -MAX_TIME_MS && time <= MAX_TIME_MS)) throw new RangeError('Invalid time value'); // NaN too, as Date's
+  const day = Math.floor(time / DAY_MS);
+  if (day !== cachedDay) {
+    const iso = new Date(day * DAY_MS).toISOString(); // years beyond 9999 have six digits and a sign
+    cachedDate = `${iso.slice(0, iso.indexOf('T'))} `;
+    cachedDay = day;
+  }
+  const ofDay = time - day * DAY_MS;
+  const hours = Math.floor(ofDay / 3_600_000);
+  const minutes = Math.floor(ofDay / 60_000) % 60;
+  const seconds = Math.floor(ofDay / 1000) % 60;
+  return `${cachedDate}${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds]}.${THREE_DIGITS[ofDay % 1000]}`;
 }
 
 /** Start of the tumbling window that contains `ms`. */

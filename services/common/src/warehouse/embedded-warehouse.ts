@@ -31,7 +31,9 @@ export class EmbeddedWarehouse implements Warehouse {
 
   async insert(table: string, rows: readonly object[], options: InsertOptions = {}): Promise<void> {
     if (rows.length === 0) return;
-    const payload = rows.map((row) => JSON.stringify(row)).join('\n');
+    // One JSON array of the rows: JSONEachRow reads it as the rows one per line, and one stringify of
+    // the array costs less than a stringify per row and a join.
+    const payload = JSON.stringify(rows);
     const settings: Record<string, string | number> = { max_insert_block_size: Math.max(rows.length, 1048449) };
     if (options.dedupToken) settings.insert_deduplication_token = options.dedupToken;
     await this.session.insert({ table, values: Buffer.from(payload), format: 'JSONEachRow', settings });
