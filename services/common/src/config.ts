@@ -53,9 +53,12 @@ export interface MeterstreamConfig {
   router: {
     /** Event-time window in which the router drops repeated event ids; older events are backfill. */
     dedupWindowMinutes: number;
-    /** fetch.min.bytes of the router's consumer: under load a fetch waits (at most IDLE_FETCH_WAIT_MS)
-     *  until this much is there, so that each routing transaction carries more events. */
+    /** fetch.min.bytes of the router's consumer: a fetch waits (at most fetchMaxWaitMs) until this much
+     *  is there, so that each routing transaction carries more events (docs/benchmarks.md, "Ingest"). */
     fetchMinBytes: number;
+    /** fetch.max.wait.ms of the router's consumer: what fetchMinBytes may add to an event's way at low
+     *  rates, and how often an idle router asks. */
+    fetchMaxWaitMs: number;
     /** `events` partitions the router routes at the same time (each in its own transaction). */
     partitionsConcurrently: number;
   };
@@ -210,7 +213,8 @@ export function loadConfig(env: Env = process.env): MeterstreamConfig {
     },
     router: {
       dedupWindowMinutes,
-      fetchMinBytes: int(env, 'ROUTER_FETCH_MIN_BYTES', 1, 1, 64 * 1024 * 1024),
+      fetchMinBytes: int(env, 'ROUTER_FETCH_MIN_BYTES', 262144, 1, 64 * 1024 * 1024),
+      fetchMaxWaitMs: int(env, 'ROUTER_FETCH_MAX_WAIT_MS', 500, 0, 5000),
       partitionsConcurrently: int(env, 'ROUTER_PARTITIONS_CONCURRENTLY', 1, 1, 1024),
     },
     backfill: { maxAgeDays: int(env, 'BACKFILL_MAX_AGE_DAYS', 35, 1, 3660) },

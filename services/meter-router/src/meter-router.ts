@@ -1,5 +1,5 @@
 import { Partitioners, type EachBatchPayload, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
-import { dlqMessage, ensureTopics, IDLE_FETCH_WAIT_MS, Metrics, partitionTransactionalId, SupervisedConsumer, type AvroCodec, type CatalogLog, type Logger, type MeterstreamConfig, type Topics } from '@meterstream/common';
+import { dlqMessage, ensureTopics, Metrics, partitionTransactionalId, SupervisedConsumer, type AvroCodec, type CatalogLog, type Logger, type MeterstreamConfig, type Topics } from '@meterstream/common';
 import { decideRoute, MeterIndex, type DedupWindow, type DlqCode, type UsageEvent } from '@meterstream/domain';
 import { chunkEntryBytes, chunkRecord, restoreDedupWindow } from './dedup-changelog';
 
@@ -56,7 +56,7 @@ export class MeterRouter {
         readUncommitted: false,
         maxBytesPerPartition: 2 * 1024 * 1024,
         minBytes: deps.config.router.fetchMinBytes,
-        maxWaitTimeInMs: IDLE_FETCH_WAIT_MS,
+        maxWaitTimeInMs: deps.config.router.fetchMaxWaitMs,
         sessionTimeout: 10000,
         heartbeatInterval: 1000,
       },
