@@ -122,12 +122,26 @@ export function render(scenarios: FreshnessRun[], args: FreshnessArgs, started: 
         `${bytes(r.rssAtStart?.rss)} / ${bytes(f.maxRss)} / ${bytes(f.finalRss)} | ${fmt(f.cpuShare * 100)} % | ${r.uptimeStart.replace(/.*load average: /, '')} |`,
     );
   }
-  const target = scenarios.find((r) => r.rate >= 10000);
-  if (target) {
-    const f = figures(target);
-    const met = f.fresh.p99 <= 2000 && f.ingestRate >= 0.95 * target.rate && f.invisible === 0 && f.fresh.count >= 200;
-    lines.push('', `Target p99 ≤ 2 s at 10,000 events/s: ${met ? '**met**' : '**not met**'}.`);
+  // Targets of the throughput issue: p99 ≤ 2 s at 20,000 events/s offered; 25,000 events/s sustained and
+  // visible; RSS ≤ 512 MiB at 10,000 events/s.
+  const verdict = (ok: boolean) => (ok ? '**met**' : '**not met**');
+  const targets: string[] = [];
+  const at20k = scenarios.find((r) => r.rate >= 20000);
+  if (at20k) {
+    const f = figures(at20k);
+    const met = f.fresh.p99 <= 2000 && f.ingestRate >= 0.95 * at20k.rate && f.invisible === 0 && f.fresh.count >= 200;
+    targets.push(`- freshness p99 ≤ 2 s at 20,000 events/s offered: p99 ${fmt(f.fresh.p99)} ms, ${fmt(f.ingestRate)} events/s acknowledged — ${verdict(met)}.`);
   }
+  if (scenarios.length > 0) {
+    const best = scenarios.map((r) => ({ r, f: figures(r) })).reduce((a, b) => (b.f.visibleRate > a.f.visibleRate ? b : a));
+    targets.push(`- sustained and visible in \`GET /usage\` ≥ 25,000 events/s: best ${fmt(best.f.visibleRate)} events/s visible during the load (at ${fmt(best.r.rate)} offered; ${fmt((best.f.visibleRate / 25000) * 100)}% of the target) — ${verdict(best.f.visibleRate >= 25000)}.`);
+  }
+  const at10k = scenarios.find((r) => r.rate === 10000);
+  if (at10k) {
+    const f = figures(at10k);
+    targets.push(`- RSS ≤ 512 MiB at 10,000 events/s: peak ${bytes(f.maxRss)} — ${verdict(f.maxRss <= 512 * report.MiB)}.`);
+  }
+  if (targets.length > 0) lines.push('', 'Targets (throughput issue):', ...targets);
   for (const r of scenarios) {
     const f = figures(r);
     if (f.visibleRate < 0.9 * f.ingestRate) {

@@ -1,9 +1,12 @@
 // Summarizes V8 CPU profiles (`node --cpu-prof`, what the benchmarks' `--profile DIR` writes): self time
 // per function and per package, so that a benchmark section can show where the CPU goes. One profile is
 // one thread (the standalone process writes one for its main thread and one per worker thread).
-// `node scripts/bench/dist/profile-top.js [--top=N] [--skip-s=S] DIR|FILE…`
+// `node scripts/bench/dist/profile-top.js [--top=N] [--skip-s=S] DIR|FILE…` prints the tables;
+// `node scripts/bench/dist/profile-top.js --write "LABEL=DIR" …` writes them, one part per labelled
+// directory (e.g. before and after a change), into the "bench-profile" section of docs/benchmarks.md.
 import fs from 'node:fs';
 import path from 'node:path';
+import * as report from './report';
 
 interface CallFrame {
   functionName: string;
@@ -110,11 +113,17 @@ export function profilesIn(dir: string): string[] {
 
 const pct = (share: number): string => `${(share * 100).toFixed(1)}%`;
 
+/** Which thread a profile is of, from the name node --cpu-prof gives it (CPU.<date>.<time>.<pid>.<thread>.<seq>). */
+function threadOf(file: string): string {
+  const thread = path.basename(file).split('.')[4];
+  return thread === '0' ? 'main thread' : `worker thread ${thread}`;
+}
+
 /** Markdown: per profile (thread), the top origins and the top functions by self time. */
 export function profileMarkdown(summaries: readonly ProfileSummary[], top = 12): string {
   const out: string[] = [];
   for (const s of summaries) {
-    out.push(`Profile \`${path.basename(s.file)}\` (${(s.durationUs / 1e6).toFixed(1)} s of one thread), self time:`);
+    out.push(`${threadOf(s.file)}, profile \`${path.basename(s.file)}\` (${(s.durationUs / 1e6).toFixed(1)} s), self time:`);
     out.push('');
     out.push('| origin | share | | function | share |');
     out.push('| --- | ---: | --- | --- | ---: |');
@@ -129,8 +138,24 @@ export function profileMarkdown(summaries: readonly ProfileSummary[], top = 12):
   return out.join('\n');
 }
 
+function writeSection(parts: readonly string[], top: number): void {
+  const body = [`Written ${report.isoSeconds(new Date())} on ${report.machine()} by \`node scripts/bench/dist/profile-top.js --write …\` from V8 CPU profiles (\`node --cpu-prof\`, the \`--profile DIR\` of the benchmarks). Self time per origin (a package, a workspace of this repository, Node's own modules, or V8's idle, garbage collector and native frames) and per function, as shares of the thread's wall time; idle is time the thread waited.`, ''];
+  for (const part of parts) {
+    const at = part.lastIndexOf('=');
+    if (at < 0) throw new Error(`--write takes "LABEL=DIR", got ${part}`);
+    const [label, dir] = [part.slice(0, at), part.slice(at + 1)];
+    body.push(`**${label}**`, '', profileMarkdown(profilesIn(dir).map((f) => summarizeProfile(f)), top));
+  }
+  report.writeDocSection('bench-profile', 'CPU profile of the standalone process', 'Where the standalone process spends its CPU under ingest load (`node scripts/bench-ingest.js --modes standalone --profile DIR`).', body.join('\n'));
+  console.log(`profile-top: wrote the bench-profile section of ${report.DOC}`);
+}
+
 if (require.main === module) {
   const args = process.argv.slice(2);
+  if (args[0] === '--write') {
+    writeSection(args.slice(1).filter((a) => !a.startsWith('--top=')), Number(args.find((a) => a.startsWith('--top='))?.slice(6) ?? 12));
+    process.exit(0);
+  }
   const top = Number(args.find((a) => a.startsWith('--top='))?.slice(6) ?? 25);
   const skipUs = Number(args.find((a) => a.startsWith('--skip-s='))?.slice(9) ?? 0) * 1e6;
   const targets = args.filter((a) => !a.startsWith('--'));
