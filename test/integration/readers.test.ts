@@ -164,9 +164,8 @@ describe(`readers (${process.env.CLICKHOUSE_URL ? 'server' : 'embedded'})`, () =
 
     it('stops a listing query at its time limit with a retryable 503 QUERY_TIMEOUT', async () => {
       const slow = { query: 'SELECT count() FROM numbers_mt(100000000000) WHERE sipHash64(number) % 7 = 3 SETTINGS max_execution_time = 1', params: {} };
-      const started = Date.now();
+      // Without the limit this query would run for minutes, past the test's timeout.
       await expect(listQuery(warehouse, slow)).rejects.toMatchObject({ code: 'QUERY_TIMEOUT', status: 503, retryable: true });
-      expect(Date.now() - started).toBeLessThan(5000);
     });
 
     it('reads one event by id, and tells which (customer, id) pairs it holds', async () => {

@@ -118,11 +118,9 @@ export async function groupCaughtUp(config: MeterstreamConfig, groupId: string, 
  * POST /billing/run, then (on 202: the run takes longer than the route waits) GET /billing/runs/{id}
  * until it has finished: the run as the route reports it, `invoices` once completed.
  */
-export async function runBilling(url: string, key: string, timeoutMs = 120000): Promise<{ status: number; body: any; answeredInMs: number }> {
-  const started = Date.now();
+export async function runBilling(url: string, key: string, timeoutMs = 120000): Promise<{ status: number; body: any }> {
   const posted = await postJson(`${url}/billing/run`, {}, key);
-  const answeredInMs = Date.now() - started;
-  if (posted.status !== 202) return { ...posted, answeredInMs };
+  if (posted.status !== 202) return posted;
   const finished = await eventually(
     async () => {
       const run = await getJson(`${url}/billing/runs/${posted.body.run_id}`, key);
@@ -132,5 +130,5 @@ export async function runBilling(url: string, key: string, timeoutMs = 120000): 
     `billing run ${posted.body.run_id}`,
     100,
   );
-  return { ...finished, answeredInMs };
+  return finished;
 }

@@ -56,11 +56,10 @@ describe('readDecimal: canonical plain text of a value in range', () => {
   });
 
   it('decides huge exponents without expanding them', () => {
-    const started = Date.now();
+    // Expanding any of these would need a string longer than V8 allows (2^29 characters): it would throw.
     for (const text of ['1e999999999', '1e-999999999', '9e99999999999999999999999', '1e-99999999999999999999999']) {
       expect(problemOf(text)).toBe('out-of-range');
     }
-    expect(Date.now() - started).toBeLessThan(50);
   });
 
   it('keeps a long message short', () => {

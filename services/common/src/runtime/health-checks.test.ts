@@ -80,11 +80,9 @@ describe('ReachabilityCheck', () => {
     expect(await check.problems()).toEqual([{ check: 'clickhouse', severity: 'error', reason: 'ClickHouse unreachable: ECONNREFUSED' }]);
     behaviour = 'hang';
     clock = 2000;
-    const started = Date.now();
     expect(await check.problems()).toEqual([{ check: 'clickhouse', severity: 'error', reason: 'ClickHouse unreachable: no answer within 50 ms' }]);
     // While that probe hangs, no second one starts.
     expect(await check.problems()).toEqual([{ check: 'clickhouse', severity: 'error', reason: 'ClickHouse unreachable: no answer within 50 ms' }]);
     expect(calls).toBe(3);
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 });

@@ -17,19 +17,15 @@ describe('readiness', () => {
     const down = { check: 'clickhouse', severity: 'error' as const, reason: 'ClickHouse unreachable: ECONNREFUSED' };
     const lag = { check: 'consumer-lag', reason: 'behind' };
     expect(await readiness([{ name: 'consumer-lag', problems: () => [lag] }, { name: 'clickhouse', problems: () => [down] }])).toEqual({ status: 'error', reasons: [lag, down] });
-    const started = Date.now();
     expect(await readiness([{ name: 'slow', problems: () => new Promise(() => undefined) }], 50)).toEqual({
       status: 'degraded',
       reasons: [{ check: 'slow', reason: 'health check did not answer within 50 ms' }],
     });
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('settledWithin waits for a settled promise and gives up on a hanging one', async () => {
     expect(await settledWithin(Promise.resolve(1), 1000)).toBe(true);
     expect(await settledWithin(Promise.reject(new Error('x')), 1000)).toBe(true);
-    const started = Date.now();
     expect(await settledWithin(new Promise(() => undefined), 50)).toBe(false);
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 });

@@ -49,9 +49,8 @@ describe('Metrics', () => {
     main.invoicesIssued.inc(2);
     main.addSource(() => new Promise(() => undefined));
     main.addSource(() => Promise.reject(new Error('thread gone')));
-    const started = Date.now();
+    // A source that never answers would hold text() until the test's timeout fails it.
     expect(samples(await main.text(), 'meterstream_invoices_issued_total')).toEqual(['meterstream_invoices_issued_total 2']);
-    expect(Date.now() - started).toBeLessThan(3000);
   });
 });
 

@@ -111,12 +111,11 @@ describe.each(['sum', 'max', 'last'] as const)('%s', (type) => {
     expect(codeOf(extractMeterRecord(m, event({ bytes: '1e26' })))).toBe('METER_VALUE_OUT_OF_RANGE');
   });
 
-  it('decides a huge exponent at once, without expanding it (the old reading built the digits first)', () => {
-    const started = Date.now();
+  it('decides a huge exponent without expanding it (the old reading built the digits first)', () => {
+    // Expanding 1e999999999 would need a string longer than V8 allows (2^29 characters): it would throw.
     expect(codeOf(extractMeterRecord(m, event({ bytes: '1e999999999' })))).toBe('METER_VALUE_OUT_OF_RANGE');
     expect(codeOf(extractMeterRecord(m, event({ bytes: '1e-999999999' })))).toBe('METER_VALUE_OUT_OF_RANGE');
     expect(codeOf(extractMeterRecord(m, event({ bytes: { decimal: '5e99999999999999999999' } })))).toBe('METER_VALUE_OUT_OF_RANGE');
-    expect(Date.now() - started).toBeLessThan(100);
     expect(recordOf(extractMeterRecord(m, event({ bytes: '0e999999999' }))).value).toBe('0');
   });
 
