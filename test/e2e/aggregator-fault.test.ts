@@ -2,13 +2,12 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel, Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
-import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { EmbeddedWarehouse, pipelineNames } from '@meterstream/common';
-import { CATALOG_KINDS } from '@meterstream/domain';
+import { Kafka, logLevel, type Message } from 'kafkajs';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { EmbeddedWarehouse } from '@meterstream/common';
 import { ChildService } from '../support/child-service';
-import { eventually } from '../support/pipeline';
 import { normalizeDecimal } from '../support/exact-decimal';
+import { between, deleteSubjects, FaultPipeline, FaultTimeline, faultTopics, insertsSoFar, sleep, Supervised } from '../support/fault-harness';
 import {
   FAULT_METERS,
   WINDOW_MS,
@@ -54,9 +53,7 @@ const SEED = process.env.AGGREGATOR_FAULT_SEED ? Number(process.env.AGGREGATOR_F
 const REGISTRY_URL = process.env.SCHEMA_REGISTRY_URL;
 
 const PREFIX = `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}.aggfault.`;
-const TOPIC_EVENTS = `${PREFIX}events`;
-const METER_TOPICS = Object.values(FAULT_METERS).map((id) => `${PREFIX}meter.${id}`);
-const { routerGroup: ROUTER_GROUP, aggregatorGroup: USAGE_GROUP, rawEventSinkGroup: RAW_GROUP } = pipelineNames(PREFIX);
+const TOPICS = faultTopics(PREFIX, Object.values(FAULT_METERS));
 
 /** How partials merge per aggregation (README "Querying ClickHouse"), written out here on purpose. */
 const MERGE: Record<FaultMeter, string> = {
@@ -67,91 +64,6 @@ const MERGE: Record<FaultMeter, string> = {
   balance: 'toString(argMax(value, (last_timestamp, last_event_id)))',
 };
 
-/** Set when the suite is being torn down: every wait gives up and no service is started again. */
-let closing = false;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const between = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
-
-/** eventually(), giving up as soon as the suite is closing. */
-const until = <T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string, pollMs = 200): Promise<T> =>
-  eventually(probe, timeoutMs, what, pollMs, () => closing);
-
-/**
- * A service process that the test kills on purpose. A watchdog restarts it when it exits on its own
- * (e.g. it gave up while the broker was down); such exits are recorded.
- */
-class Supervised {
-  private held = true;
-  private closed = false;
-  startedAt = 0;
-  readonly unexpectedExits: string[] = [];
-
-  constructor(
-    readonly service: ChildService,
-    private readonly clock: () => string,
-  ) {}
-
-  start(): void {
-    if (this.closed) return;
-    this.held = false;
-    this.service.start();
-    this.startedAt = Date.now();
-  }
-
-  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    this.held = true;
-    await this.service.kill(signal);
-  }
-
-  /** SIGTERM (the service flushes and leaves its groups), SIGKILL after `timeoutMs`; says how it ended. */
-  async stopGracefully(timeoutMs: number): Promise<string> {
-    this.held = true;
-    let timer: NodeJS.Timeout | undefined;
-    const ended = await Promise.race([
-      this.service.kill('SIGTERM').then(() => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
-    ]);
-    clearTimeout(timer);
-    if (ended) return this.service.exits[this.service.exits.length - 1];
-    await this.service.kill('SIGKILL');
-    return `no exit ${timeoutMs} ms after SIGTERM; SIGKILLed`;
-  }
-
-  /** Kills it for good: nothing starts it again. */
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.kill('SIGKILL');
-  }
-
-  watch(): void {
-    if (this.held || this.closed || this.service.running) return;
-    this.unexpectedExits.push(`${this.clock()} ${this.service.name} ended by itself (${this.service.exits[this.service.exits.length - 1]})`);
-    if (this.unexpectedExits.length <= 50) this.start();
-  }
-
-  /**
-   * The crash of `groupId`'s consumer that this incarnation logged and did not follow with a restart
-   * (kafkajs logs "Crash: …", then "Restarting the consumer …" unless it gave up), or undefined.
-   */
-  deadConsumer(groupId: string): string | undefined {
-    const log = this.service.log();
-    const marker = log.lastIndexOf(`start ${this.service.name} -----`);
-    let crash: string | undefined;
-    for (const line of log.slice(Math.max(0, marker)).split('\n')) {
-      if (!line.includes(`"groupId":"${groupId}"`)) continue;
-      try {
-        const entry = JSON.parse(line) as { timestamp?: string; msg?: string };
-        if (entry.msg?.startsWith('Crash')) crash = `${entry.timestamp} ${entry.msg}`;
-        else if (entry.msg?.startsWith('Restarting the consumer')) crash = undefined;
-      } catch {
-        // not a log entry
-      }
-    }
-    return crash;
-  }
-}
-
 interface KillNote {
   n: number;
   wall: number;
@@ -159,25 +71,18 @@ interface KillNote {
 }
 
 describe('aggregator exactly-once under kill -9, a router kill and a broker restart', () => {
-  const suiteStarted = Date.now();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meterstream-aggregator-fault-'));
   const dataDir = path.join(dir, 'clickhouse');
   const catalogFile = path.join(dir, 'catalog.json');
-  const progressFile = path.join(dir, 'progress.log');
-  const clock = () => `+${((Date.now() - suiteStarted) / 1000).toFixed(1)}s`;
-  const notes: string[] = [];
-  const note = (line: string) => {
-    const stamped = `${clock()} ${line}`;
-    notes.push(stamped);
-    fs.appendFileSync(progressFile, `${stamped}\n`);
-  };
+  const timeline = new FaultTimeline(path.join(dir, 'progress.log'));
+  const { clock, note, notes, until, started: suiteStarted } = timeline;
   // Wired in beforeAll, once the dedicated broker's ports are known.
   let broker: RestartableBroker | undefined;
   /** A broker being started; stopped in afterAll even if the start outlived beforeAll. */
   let startingBroker: RestartableBroker | undefined;
   let router!: Supervised;
   let aggregator!: Supervised;
-  let kafka!: Kafka;
+  let pipeline!: FaultPipeline;
 
   /** Starts the dedicated broker on free ports (choosing again if another run took them meanwhile). */
   async function startDedicatedBroker(): Promise<RestartableBroker> {
@@ -207,16 +112,16 @@ describe('aggregator exactly-once under kill -9, a router kill and a broker rest
       KAFKA_REPLICATION_FACTOR: '1',
       LOG_LEVEL: process.env.AGGREGATOR_FAULT_LOG_LEVEL ?? 'warn',
     };
-    router = new Supervised(new ChildService('meter-router', serviceEnv, path.join(dir, 'meter-router.log')), clock);
+    router = new Supervised(new ChildService('meter-router', serviceEnv, path.join(dir, 'meter-router.log')), { maxRestarts: 50, clock });
     aggregator = new Supervised(
       new ChildService(
         'aggregator',
         { ...serviceEnv, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_DIR: dataDir, AGGREGATOR_FLUSH_INTERVAL_MS: '200' },
         path.join(dir, 'aggregator.log'),
       ),
-      clock,
+      { maxRestarts: 50, clock },
     );
-    kafka = new Kafka({
+    const kafka = new Kafka({
       clientId: 'aggregator-fault-test',
       brokers: [brokers],
       logLevel: logLevel.NOTHING,
@@ -224,11 +129,17 @@ describe('aggregator exactly-once under kill -9, a router kill and a broker rest
       requestTimeout: 10000,
       retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
     });
+    pipeline = new FaultPipeline({
+      timeline,
+      kafka,
+      topics: TOPICS,
+      router,
+      aggregator,
+      dataDir,
+      producerRetry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 },
+    });
   }
   const registry = new SchemaRegistry({ host: REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7' }, { [SchemaType.AVRO]: { wrapUnions: false } });
-  let admin: Admin | undefined;
-  let producer: Producer | undefined;
-  let watchdog: NodeJS.Timeout | undefined;
   let setupMs = 0;
   let reported = false;
   let passed = false;
@@ -236,56 +147,6 @@ describe('aggregator exactly-once under kill -9, a router kill and a broker rest
   let expected: Expectation;
   /** What the chaos did, shared by both tests. */
   const chaos = { aggregatorKills: [] as KillNote[], routerKilled: false, brokerRestarted: false, routerStalls: [] as string[] };
-
-  /** Runs fn on a connected admin client; a failed call drops the client (the broker may have restarted). */
-  async function withAdmin<T>(fn: (client: Admin) => Promise<T>): Promise<T> {
-    try {
-      if (!admin) {
-        const client = kafka.admin();
-        await client.connect();
-        admin = client;
-      }
-      return await fn(admin);
-    } catch (err) {
-      const client = admin;
-      admin = undefined;
-      await client?.disconnect().catch(() => undefined);
-      throw err;
-    }
-  }
-
-  /** Records behind the group's committed offsets, and the committed total, over `topics`. */
-  async function groupPosition(groupId: string, topics: string[], transactional: boolean): Promise<{ behind: number; committed: number }> {
-    return withAdmin(async (client) => {
-      const committed = await client.fetchOffsets({ groupId, topics });
-      let behind = 0;
-      let total = 0;
-      for (const topic of topics) {
-        const done = new Map(committed.find((t) => t.topic === topic)!.partitions.map((p) => [p.partition, Math.max(0, Number(p.offset))]));
-        for (const end of await client.fetchTopicOffsets(topic)) {
-          const high = Number(end.high);
-          const at = done.get(end.partition) ?? 0;
-          total += at;
-          // On a topic written in transactions the last offset is a commit marker, never consumed.
-          behind += Math.max(0, (transactional && high > 0 ? high - 1 : high) - at);
-        }
-      }
-      return { behind, committed: total };
-    });
-  }
-
-  const usagePosition = () => groupPosition(USAGE_GROUP, METER_TOPICS, true);
-  const rawPosition = () => groupPosition(RAW_GROUP, [TOPIC_EVENTS], false);
-  const routerPosition = () => groupPosition(ROUTER_GROUP, [TOPIC_EVENTS], false);
-
-  async function groupsJoined(groups: string[]): Promise<true | undefined> {
-    const { groups: described } = await withAdmin((client) => client.describeGroups(groups));
-    return described.length === groups.length && described.every((g) => g.state === 'Stable' && g.members.length > 0) ? true : undefined;
-  }
-
-  function assertRunning(service: Supervised): void {
-    if (service.unexpectedExits.length > 50) throw new Error(`${service.service.name} keeps exiting; log ${service.service.logFile}`);
-  }
 
   beforeAll(async () => {
     if (!REGISTRY_URL) throw new Error('SCHEMA_REGISTRY_URL is not set: run through the integration project (its global setup finds the registry)');
@@ -307,36 +168,14 @@ describe('aggregator exactly-once under kill -9, a router kill and a broker rest
     broker = await brokerStarting;
     wireServices(broker.brokers);
 
-    router.start();
-    watchdog = setInterval(() => {
-      router.watch();
-      aggregator.watch();
-    }, 250);
-    // The router creates the topics, seeds the catalog (which provisions the meter topics), then joins.
-    await until(
-      async () => {
-        assertRunning(router);
-        const topics = new Set(await withAdmin((client) => client.listTopics()));
-        return [TOPIC_EVENTS, ...METER_TOPICS].every((t) => topics.has(t)) ? true : undefined;
-      },
-      120_000,
-      'the meter-router to create the topics',
-      250,
-    );
-    await until(() => groupsJoined([ROUTER_GROUP]), 120_000, 'the meter-router to join its group', 250);
-    aggregator.start();
-    await until(() => groupsJoined([USAGE_GROUP, RAW_GROUP]), 120_000, 'the aggregator to join its groups', 250);
+    await pipeline.start();
     setupMs = Date.now() - suiteStarted;
     note('router and aggregator running');
   }, 300_000);
 
   afterAll(async () => {
-    closing = true;
-    if (watchdog) clearInterval(watchdog);
-    await router?.close();
-    await aggregator?.close();
-    await producer?.disconnect().catch(() => undefined);
-    await admin?.disconnect().catch(() => undefined);
+    timeline.closing = true;
+    await pipeline?.close();
     await (broker ?? startingBroker)?.stop().catch((err) => console.log(`[aggregator-fault] could not stop the dedicated broker: ${String(err)}`));
     await deleteSubjects(REGISTRY_URL, PREFIX);
     if (!reported) console.log([`[aggregator-fault] prefix ${PREFIX}, seed ${SEED}; ended before its report. Timeline:`, ...notes].join('\n'));
@@ -348,32 +187,11 @@ describe('aggregator exactly-once under kill -9, a router kill and a broker rest
     const testStarted = Date.now();
     const batches: (typeof workload.sends)[] = [];
     for (let i = 0; i < workload.sends.length; i += SEND_BATCH) batches.push(workload.sends.slice(i, i + SEND_BATCH));
-    const { id: schemaId } = await registry.register(
-      { type: SchemaType.AVRO, schema: fs.readFileSync(path.join(REPO_ROOT, 'schemas', 'usage-event.avsc'), 'utf8') },
-      { subject: `${TOPIC_EVENTS}-value`, compatibility: COMPATIBILITY.BACKWARD },
-    );
+    const schemaId = await pipeline.registerEventSchema(registry);
 
     const stream = { sent: 0, attempts: 0, failedSends: 0, lastSendError: '', done: false, brokerDown: false, routerCaughtUp: false };
     const sentAt = new Map<string, number>();
     const aggregatorKills = chaos.aggregatorKills;
-
-    const connectedProducer = async (): Promise<Producer> => {
-      if (producer) return producer;
-      const created = kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
-        retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 },
-      });
-      try {
-        await created.connect();
-      } catch (err) {
-        await created.disconnect().catch(() => undefined);
-        throw err;
-      }
-      producer = created;
-      return created;
-    };
 
     /** Sends one batch until the broker acknowledges it; a batch that failed is sent again whole. */
     const sendUntilAcked = async (messages: Message[]) => {
@@ -381,15 +199,13 @@ describe('aggregator exactly-once under kill -9, a router kill and a broker rest
       for (;;) {
         stream.attempts++;
         try {
-          await (await connectedProducer()).send({ topic: TOPIC_EVENTS, acks: -1, messages });
+          await (await pipeline.connectedProducer()).send({ topic: TOPICS.events, acks: -1, messages });
           return;
         } catch (err) {
           stream.failedSends++;
           stream.lastSendError = String(err);
-          const failed = producer;
-          producer = undefined;
-          await failed?.disconnect().catch(() => undefined);
-          if (closing || Date.now() > deadline) throw new Error(`a batch was not acknowledged for 180 s: ${stream.lastSendError}`);
+          await pipeline.dropProducer();
+          if (timeline.closing || Date.now() > deadline) throw new Error(`a batch was not acknowledged for 180 s: ${stream.lastSendError}`);
           await sleep(250);
         }
       }
@@ -418,28 +234,11 @@ describe('aggregator exactly-once under kill -9, a router kill and a broker rest
       for (let k = 0; !(stream.done && aggregatorKills.length >= MIN_AGGREGATOR_KILLS); k++) {
         await until(() => (!stream.brokerDown ? true : undefined), 300_000, 'the broker to be back', 100);
         const plan = KILL_PLAN[k % KILL_PLAN.length];
-        const before = insertsSoFar(dataDir);
-        let moment: string;
-        if (plan === 'start-up') {
-          const delay = between(500, 4000);
-          await sleep(delay);
-          moment = `${delay} ms after start`;
-        } else {
-          // Wait for this incarnation's first insert into meter_usage (a new part in its data directory).
-          // A busy machine delays the first insert; a kill meant to land mid-insert waits longer for it.
-          const waitMs = plan === 'mid-insert' ? 60_000 : 30_000;
-          const inserted = await until(() => (insertsSoFar(dataDir).blocks > before.blocks ? true : undefined), waitMs, 'an insert', 50).catch(() => false);
-          if (!inserted) {
-            moment = `${Date.now() - aggregator.startedAt} ms after start (no insert within ${waitMs / 1000} s)`;
-          } else if (plan === 'after-insert') {
-            const delay = between(0, 1500);
-            await sleep(delay);
-            moment = `${delay} ms after its first insert`;
-          } else {
-            const writing = await until(() => (insertsSoFar(dataDir).writing ? true : undefined), 20_000, 'an insert in progress', 5).catch(() => false);
-            moment = writing ? 'while an insert into meter_usage was being written' : 'no insert in progress seen within 20 s';
-          }
-        }
+        // A busy machine delays the first insert; a kill meant to land mid-insert waits longer for it.
+        const { moment, before } = await pipeline.killMoment(plan, {
+          insertWaitMs: plan === 'mid-insert' ? 60_000 : 30_000,
+          noInsert: (waitMs) => `${Date.now() - aggregator.startedAt} ms after start (no insert within ${waitMs / 1000} s)`,
+        });
         await until(() => (!stream.brokerDown ? true : undefined), 300_000, 'the broker to be back', 100);
         if (stream.done && aggregatorKills.length >= MIN_AGGREGATOR_KILLS) break;
         const uptime = Date.now() - aggregator.startedAt;
@@ -462,7 +261,7 @@ describe('aggregator exactly-once under kill -9, a router kill and a broker rest
       await until(() => (!stream.brokerDown ? true : undefined), 300_000, 'the broker to be back', 100);
       const pid = router.service.pid;
       await router.kill('SIGKILL');
-      const position = await routerPosition().catch(() => undefined);
+      const position = await pipeline.routerPosition().catch(() => undefined);
       note(`router kill: SIGKILL pid ${pid}; ${stream.sent} sends acknowledged, router ${position ? `${position.behind} events behind` : 'position unknown'}`);
       await sleep(between(300, 1500));
       router.start();
@@ -489,15 +288,15 @@ describe('aggregator exactly-once under kill -9, a router kill and a broker rest
     const watchRouter = async () => {
       let last = -1;
       let since = Date.now();
-      while (!stream.routerCaughtUp && !closing) {
+      while (!stream.routerCaughtUp && !timeline.closing) {
         await sleep(1000);
-        const position = stream.brokerDown || !router.service.running ? undefined : await routerPosition().catch(() => undefined);
+        const position = stream.brokerDown || !router.service.running ? undefined : await pipeline.routerPosition().catch(() => undefined);
         if (!position || position.behind === 0 || position.committed !== last) {
           last = position?.committed ?? last;
           since = Date.now();
           continue;
         }
-        const crash = router.deadConsumer(ROUTER_GROUP);
+        const crash = router.deadConsumer(TOPICS.routerGroup);
         if (crash && Date.now() - since >= ROUTER_STALL_MS) {
           const stall = `router consumer dead (crash logged at ${crash}, no restart), nothing committed for ${Math.round((Date.now() - since) / 1000)} s with ${position.behind} events waiting; SIGKILL and restart`;
           chaos.routerStalls.push(`${clock()} ${stall}`);
@@ -516,15 +315,7 @@ describe('aggregator exactly-once under kill -9, a router kill and a broker rest
 
     // The router is done when its committed offsets (written in its transactions) reach the end of events.
     try {
-      await until(
-        async () => {
-          assertRunning(router);
-          return (await routerPosition()).behind === 0 ? true : undefined;
-        },
-        360_000,
-        'the meter-router to commit every events offset',
-        500,
-      );
+      await pipeline.routerCaughtUp(360_000);
     } finally {
       stream.routerCaughtUp = true;
       await routerWatch;
@@ -538,11 +329,8 @@ describe('aggregator exactly-once under kill -9, a router kill and a broker rest
     let previous: Map<string, Cell> | undefined;
     let actual: Map<string, Cell> = new Map();
     for (let round = 1; ; round++) {
-      if (round > 1) {
-        aggregator.start();
-        await until(() => groupsJoined([USAGE_GROUP, RAW_GROUP]), 120_000, 'the aggregator to rejoin its groups', 250);
-      }
-      await waitUntilIdle(aggregator, dataDir, usagePosition, rawPosition);
+      if (round > 1) await pipeline.restartAggregator();
+      await pipeline.aggregatorIdle('the aggregator to catch up');
       const ended = await aggregator.stopGracefully(60_000);
       actual = await withWarehouse(dataDir, readCells);
       const records = recordsPerMeter(actual);
@@ -642,62 +430,6 @@ describe('aggregator exactly-once under kill -9, a router kill and a broker rest
     expect(chaos.routerStalls).toEqual([]);
   });
 });
-
-/**
- * Waits until the aggregator looks done: its committed offsets reach the end of its topics and neither
- * they nor meter_usage's parts changed for 3 s, or nothing changed for 25 s (its offset commits are
- * best effort, so they may lag; the look that follows checks ClickHouse itself).
- */
-async function waitUntilIdle(
-  aggregator: Supervised,
-  dataDir: string,
-  usagePosition: () => Promise<{ behind: number; committed: number }>,
-  rawPosition: () => Promise<{ behind: number; committed: number }>,
-): Promise<void> {
-  let last = '';
-  let since = Date.now();
-  await until(
-    async () => {
-      if (aggregator.unexpectedExits.length > 50) throw new Error('the aggregator keeps exiting');
-      const [usage, raw] = await Promise.all([usagePosition(), rawPosition()]);
-      const parts = insertsSoFar(dataDir);
-      const now = `${usage.committed}/${usage.behind}/${raw.committed}/${raw.behind}/${parts.blocks}/${parts.writing}`;
-      if (now !== last) {
-        last = now;
-        since = Date.now();
-        return undefined;
-      }
-      const quiet = Date.now() - since;
-      return (usage.behind === 0 && raw.behind === 0 && quiet >= 3000) || quiet >= 25_000 ? true : undefined;
-    },
-    240_000,
-    'the aggregator to catch up',
-    500,
-  );
-}
-
-/**
- * Inserts into meter_usage so far, seen from outside the process (the engine holds the directory):
- * the highest block number among the table's parts (one insert, one block), and whether an insert is
- * being written now (a tmp_insert_* part). Reads the embedded engine's layout: metadata/default/
- * meter_usage.sql names the table's UUID, its parts live under store/<uuid[0:3]>/<uuid>/.
- */
-function insertsSoFar(dataDir: string): { blocks: number; writing: boolean } {
-  try {
-    const uuid = /UUID '([0-9a-f-]{36})'/.exec(fs.readFileSync(path.join(dataDir, 'metadata', 'default', 'meter_usage.sql'), 'utf8'))?.[1];
-    if (!uuid) return { blocks: 0, writing: false };
-    let blocks = 0;
-    let writing = false;
-    for (const name of fs.readdirSync(path.join(dataDir, 'store', uuid.slice(0, 3), uuid))) {
-      if (name.startsWith('tmp_insert_')) writing = true;
-      const part = /^all_\d+_(\d+)_\d+/.exec(name);
-      if (part) blocks = Math.max(blocks, Number(part[1]));
-    }
-    return { blocks, writing };
-  } catch {
-    return { blocks: 0, writing: false }; // not created yet, or a part renamed while listing
-  }
-}
 
 async function withWarehouse<T>(dataDir: string, fn: (warehouse: EmbeddedWarehouse) => Promise<T>): Promise<T> {
   const warehouse = new EmbeddedWarehouse(dataDir);
@@ -835,19 +567,4 @@ ORDER BY inserted_at`,
   }
   lines.push('kills:', ...kills.map((k) => `  ${at(k.wall)} ${k.line}`));
   return lines.join('\n');
-}
-
-/** Removes the schema subjects this run registered on the shared registry (best effort). */
-async function deleteSubjects(registryUrl: string | undefined, prefix: string): Promise<void> {
-  if (!registryUrl) return;
-  const topics = ['events', 'events.dlq', 'invoices', ...CATALOG_KINDS.map((kind) => `catalog.${kind}`), ...Object.values(FAULT_METERS).map((id) => `meter.${id}`)];
-  for (const topic of topics) {
-    const url = `${registryUrl}/subjects/${encodeURIComponent(`${prefix}${topic}-value`)}`;
-    try {
-      const soft = await fetch(url, { method: 'DELETE', signal: AbortSignal.timeout(5000) });
-      if (soft.ok) await fetch(`${url}?permanent=true`, { method: 'DELETE', signal: AbortSignal.timeout(5000) });
-    } catch {
-      // The registry is shared and outlives this test; a leftover subject under a unique prefix does no harm.
-    }
-  }
 }

@@ -2,15 +2,14 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel, Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
-import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { Kafka, logLevel, type Message } from 'kafkajs';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import {
   connectPlatform,
   createLogger,
   loadConfig,
   openWarehouse,
   periodUsageQuery,
-  pipelineNames,
   sinkProgressQuery,
   SINK_NAMES,
   totalOf,
@@ -25,6 +24,7 @@ import { oracleMeterLine } from '../support/billing-oracle';
 import { ChildService } from '../support/child-service';
 import { formatScaled, normalizeDecimal, parseScaled } from '../support/exact-decimal';
 import { rangeUsage, windowUsage, type LiveEvent } from '../support/corrections-oracle';
+import { between, deleteSubjects, FaultPipeline, FaultTimeline, faultTopics, insertsSoFar, sleep, Supervised } from '../support/fault-harness';
 import {
   catalogFile,
   closedPeriods,
@@ -39,7 +39,6 @@ import {
   type Step,
   type SubscriptionPlan,
 } from '../support/corrections-workload';
-import { eventually } from '../support/pipeline';
 
 // The acceptance test of usage corrections (backfill, void, amend), end to end: a history of events up
 // to 35 days old is invoiced; then a stream of new events, backfill batches (up to 35 days back, into
@@ -79,86 +78,10 @@ const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const REGISTRY_URL = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
 
 const PREFIX = `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}.corrfault.`;
-const TOPIC_EVENTS = `${PREFIX}events`;
-const METER_TOPICS = METERS.map((m) => `${PREFIX}meter.${m.id}`);
-const { routerGroup: ROUTER_GROUP, aggregatorGroup: USAGE_GROUP, rawEventSinkGroup: RAW_GROUP } = pipelineNames(PREFIX);
+const TOPICS = faultTopics(PREFIX, METERS.map((m) => m.id));
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const between = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
 const canon = (text: string | null | undefined) => (text === null || text === undefined ? null : normalizeDecimal(text));
-
-/** Set while the suite is torn down: waits give up, nothing is started again. */
-let closing = false;
-const until = <T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string, pollMs = 200): Promise<T> =>
-  eventually(probe, timeoutMs, what, pollMs, () => closing);
-
-/** A service process the test kills on purpose; a watchdog restarts it when it exits by itself (recorded). */
-class Supervised {
-  private held = true;
-  private closed = false;
-  startedAt = 0;
-  readonly unexpectedExits: string[] = [];
-
-  constructor(readonly service: ChildService) {}
-
-  start(): void {
-    if (this.closed) return;
-    this.held = false;
-    this.service.start();
-    this.startedAt = Date.now();
-  }
-
-  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    this.held = true;
-    await this.service.kill(signal);
-  }
-
-  /** SIGTERM (the aggregator flushes and leaves its groups), SIGKILL after `timeoutMs`. */
-  async stopGracefully(timeoutMs: number): Promise<string> {
-    this.held = true;
-    let timer: NodeJS.Timeout | undefined;
-    const ended = await Promise.race([this.service.kill('SIGTERM').then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))]);
-    clearTimeout(timer);
-    if (ended) return this.service.exits[this.service.exits.length - 1];
-    await this.service.kill('SIGKILL');
-    return `no exit ${timeoutMs} ms after SIGTERM; SIGKILLed`;
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.kill('SIGKILL');
-  }
-
-  watch(): void {
-    if (this.held || this.closed || this.service.running) return;
-    this.unexpectedExits.push(`${this.service.name} ended by itself (${this.service.exits[this.service.exits.length - 1]})`);
-    if (this.unexpectedExits.length <= 20) this.start();
-  }
-}
-
-/**
- * Inserts into a table so far, seen from outside the aggregator (which holds the directory): the
- * highest block number among the table's parts, and whether an insert is being written (tmp_insert_*).
- * Reads the embedded engine's layout: metadata/default/<table>.sql names the table's UUID, its parts
- * live under store/<uuid[0:3]>/<uuid>/.
- */
-function insertsSoFar(dataDir: string, table = 'meter_usage'): { blocks: number; writing: boolean } {
-  try {
-    const uuid = /UUID '([0-9a-f-]{36})'/.exec(fs.readFileSync(path.join(dataDir, 'metadata', 'default', `${table}.sql`), 'utf8'))?.[1];
-    if (!uuid) return { blocks: 0, writing: false };
-    let blocks = 0;
-    let writing = false;
-    for (const name of fs.readdirSync(path.join(dataDir, 'store', uuid.slice(0, 3), uuid))) {
-      if (name.startsWith('tmp_insert_')) writing = true;
-      const part = /^all_\d+_(\d+)_\d+/.exec(name);
-      if (part) blocks = Math.max(blocks, Number(part[1]));
-    }
-    return { blocks, writing };
-  } catch {
-    return { blocks: 0, writing: false };
-  }
-}
 
 interface ComparableLine {
   type: string;
@@ -181,19 +104,12 @@ const lineOrder = (a: ComparableLine, b: ComparableLine) =>
   `${a.type}|${a.adjusted_period_start}|${a.meter_id}`.localeCompare(`${b.type}|${b.adjusted_period_start}|${b.meter_id}`);
 
 describe('usage corrections end to end: backfills, voids and amends under SIGKILL of the router and the aggregator', () => {
-  const suiteStarted = Date.now();
-  const T0 = suiteStarted;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meterstream-corrections-fault-'));
   const dataDir = path.join(dir, 'clickhouse');
   const catalogPath = path.join(dir, 'catalog.json');
-  const progressFile = path.join(dir, 'progress.log');
-  const clock = () => `+${((Date.now() - suiteStarted) / 1000).toFixed(1)}s`;
-  const notes: string[] = [];
-  const note = (line: string) => {
-    const stamped = `${clock()} ${line}`;
-    notes.push(stamped);
-    fs.appendFileSync(progressFile, `${stamped}\n`);
-  };
+  const timeline = new FaultTimeline(path.join(dir, 'progress.log'));
+  const { note, notes, until, started: suiteStarted } = timeline;
+  const T0 = suiteStarted;
   const plans = subscriptionPlans(T0);
   const serviceEnv = {
     KAFKA_BROKERS: BROKERS,
@@ -204,9 +120,10 @@ describe('usage corrections end to end: backfills, voids and amends under SIGKIL
     INGEST_MAX_EVENT_AGE_SECONDS: '60',
     LOG_LEVEL: process.env.CORRECTIONS_FAULT_LOG_LEVEL ?? 'warn',
   };
-  const router = new Supervised(new ChildService('meter-router', serviceEnv, path.join(dir, 'meter-router.log')));
+  const router = new Supervised(new ChildService('meter-router', serviceEnv, path.join(dir, 'meter-router.log')), { maxRestarts: 20 });
   const aggregator = new Supervised(
     new ChildService('aggregator', { ...serviceEnv, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_DIR: dataDir, AGGREGATOR_FLUSH_INTERVAL_MS: '200' }, path.join(dir, 'aggregator.log')),
+    { maxRestarts: 20 },
   );
   /** Billing runs in this process, on the aggregator's data directory while the aggregator is stopped. */
   const billingConfig: MeterstreamConfig = loadConfig({
@@ -220,58 +137,10 @@ describe('usage corrections end to end: backfills, voids and amends under SIGKIL
     BILLING_CATCH_UP_TIMEOUT_MS: '30000',
   });
   const kafka = new Kafka({ clientId: 'corrections-fault-test', brokers: BROKERS.split(','), logLevel: logLevel.NOTHING });
+  const pipeline = new FaultPipeline({ timeline, kafka, topics: TOPICS, router, aggregator, dataDir });
   const registry = new SchemaRegistry({ host: REGISTRY_URL }, { [SchemaType.AVRO]: { wrapUnions: false } });
-  let admin: Admin | undefined;
-  let producer: Producer | undefined;
-  let watchdog: NodeJS.Timeout | undefined;
   let passed = false;
   let reported = false;
-
-  const adminClient = async (): Promise<Admin> => {
-    if (!admin) {
-      const client = kafka.admin();
-      await client.connect();
-      admin = client;
-    }
-    return admin;
-  };
-
-  /** Records behind the group's committed offsets over `topics`, and the committed total. */
-  async function groupPosition(groupId: string, topics: string[], transactional: boolean): Promise<{ behind: number; committed: number }> {
-    const client = await adminClient();
-    const committed = await client.fetchOffsets({ groupId, topics });
-    let behind = 0;
-    let total = 0;
-    for (const topic of topics) {
-      const done = new Map(committed.find((t) => t.topic === topic)!.partitions.map((p) => [p.partition, Math.max(0, Number(p.offset))]));
-      for (const end of await client.fetchTopicOffsets(topic)) {
-        const high = Number(end.high);
-        const at = done.get(end.partition) ?? 0;
-        total += at;
-        // On a topic written in transactions the last offset is a commit marker.
-        behind += Math.max(0, (transactional && high > 0 ? high - 1 : high) - at);
-      }
-    }
-    return { behind, committed: total };
-  }
-  const routerPosition = () => groupPosition(ROUTER_GROUP, [TOPIC_EVENTS], false);
-
-  async function groupsJoined(groups: string[]): Promise<true | undefined> {
-    const { groups: described } = await (await adminClient()).describeGroups(groups);
-    return described.length === groups.length && described.every((g) => g.state === 'Stable' && g.members.length > 0) ? true : undefined;
-  }
-
-  async function routerCaughtUp(): Promise<void> {
-    await until(
-      async () => {
-        if (router.unexpectedExits.length > 20) throw new Error(`the meter-router keeps exiting; log ${router.service.logFile}`);
-        return (await routerPosition()).behind === 0 ? true : undefined;
-      },
-      300_000,
-      'the meter-router to commit every events offset',
-      500,
-    );
-  }
 
   /**
    * Waits until the aggregator has made everything durable, then stops it (SIGTERM) and opens its
@@ -282,26 +151,7 @@ describe('usage corrections end to end: backfills, voids and amends under SIGKIL
   async function stopAggregatorCaughtUp(label: string): Promise<Warehouse> {
     const deadline = Date.now() + 240_000;
     for (let look = 1; ; look++) {
-      let last = '';
-      let since = Date.now();
-      await until(
-        async () => {
-          if (aggregator.unexpectedExits.length > 20) throw new Error(`the aggregator keeps exiting; log ${aggregator.service.logFile}`);
-          const [usage, raw] = await Promise.all([groupPosition(USAGE_GROUP, METER_TOPICS, true), groupPosition(RAW_GROUP, [TOPIC_EVENTS], false)]);
-          const parts = insertsSoFar(dataDir);
-          const now = `${usage.committed}/${usage.behind}/${raw.committed}/${raw.behind}/${parts.blocks}/${parts.writing}`;
-          if (now !== last) {
-            last = now;
-            since = Date.now();
-            return undefined;
-          }
-          const quiet = Date.now() - since;
-          return (usage.behind === 0 && raw.behind === 0 && quiet >= 3000) || quiet >= 25_000 ? true : undefined;
-        },
-        240_000,
-        `the aggregator to catch up (${label})`,
-        500,
-      );
+      await pipeline.aggregatorIdle(`the aggregator to catch up (${label})`);
       const ended = await aggregator.stopGracefully(30_000);
       const warehouse = await openWarehouse(billingConfig);
       const behind = await sinkBehind(warehouse);
@@ -309,24 +159,22 @@ describe('usage corrections end to end: backfills, voids and amends under SIGKIL
       if (behind.length === 0) return warehouse;
       await warehouse.close();
       if (Date.now() > deadline) throw new Error(`the aggregator did not make everything durable: ${behind.join(', ')}`);
-      aggregator.start();
-      await until(() => groupsJoined([USAGE_GROUP, RAW_GROUP]), 120_000, 'the aggregator to rejoin its groups', 250);
+      await pipeline.restartAggregator();
     }
   }
 
   /** Partitions whose stored progress (sink_progress) is short of the partition's end. */
   async function sinkBehind(warehouse: Warehouse): Promise<string[]> {
-    const client = await adminClient();
     const behind: string[] = [];
     for (const [sink, topics] of [
-      [SINK_NAMES.usage, METER_TOPICS],
-      [SINK_NAMES.rawEvents, [TOPIC_EVENTS]],
+      [SINK_NAMES.usage, TOPICS.meters],
+      [SINK_NAMES.rawEvents, [TOPICS.events]],
     ] as const) {
       const { query, params } = sinkProgressQuery(sink, topics);
       const rows = await warehouse.query<{ topic: string; partition: number; durable: string }>(query, params);
       const durable = new Map(rows.map((r) => [`${r.topic}#${Number(r.partition)}`, BigInt(r.durable)]));
       for (const topic of topics) {
-        for (const end of await client.fetchTopicOffsets(topic)) {
+        for (const end of await pipeline.withAdmin((client) => client.fetchTopicOffsets(topic))) {
           const at = durable.get(`${topic}#${end.partition}`) ?? 0n;
           if (BigInt(end.high) > 0n && at < BigInt(end.high)) behind.push(`${sink} ${topic}#${end.partition} at ${at} of ${end.high}`);
         }
@@ -356,14 +204,6 @@ describe('usage corrections end to end: backfills, voids and amends under SIGKIL
     }
   }
 
-  const connectedProducer = async (): Promise<Producer> => {
-    if (producer) return producer;
-    const created = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-    await created.connect();
-    producer = created;
-    return created;
-  };
-
   let schemaId = 0;
   /** Sends a step's records (key: customer id; Kafka record time: the step's, which the oracle used). */
   async function send(step: Step): Promise<void> {
@@ -371,50 +211,25 @@ describe('usage corrections end to end: backfills, voids and amends under SIGKIL
       const messages: Message[] = await Promise.all(
         step.sends.slice(i, i + 500).map(async ({ event }) => ({ key: event.customer_id, value: await registry.encode(schemaId, event), timestamp: String(step.recordTime) })),
       );
-      await (await connectedProducer()).send({ topic: TOPIC_EVENTS, acks: -1, messages });
+      await (await pipeline.connectedProducer()).send({ topic: TOPICS.events, acks: -1, messages });
     }
   }
 
   beforeAll(async () => {
     execFileSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsc'), ['-b'], { cwd: REPO_ROOT, stdio: 'pipe', timeout: 240_000 });
     fs.writeFileSync(catalogPath, JSON.stringify(catalogFile(plans), null, 2));
-    router.start();
-    watchdog = setInterval(() => {
-      router.watch();
-      aggregator.watch();
-    }, 250);
-    // The router creates the topics and seeds the catalog (which provisions the meter topics), then joins.
-    await until(
-      async () => {
-        const topics = new Set(await (await adminClient()).listTopics());
-        return [TOPIC_EVENTS, ...METER_TOPICS].every((t) => topics.has(t)) ? true : undefined;
-      },
-      120_000,
-      'the meter-router to create the topics',
-      250,
-    );
-    await until(() => groupsJoined([ROUTER_GROUP]), 120_000, 'the meter-router to join its group', 250);
-    aggregator.start();
-    await until(() => groupsJoined([USAGE_GROUP, RAW_GROUP]), 120_000, 'the aggregator to join its groups', 250);
-    ({ id: schemaId } = await registry.register(
-      { type: SchemaType.AVRO, schema: fs.readFileSync(path.join(REPO_ROOT, 'schemas', 'usage-event.avsc'), 'utf8') },
-      { subject: `${TOPIC_EVENTS}-value`, compatibility: COMPATIBILITY.BACKWARD },
-    ));
+    await pipeline.start();
+    schemaId = await pipeline.registerEventSchema(registry);
     note(`router and aggregator running (prefix ${PREFIX}, seed ${SEED})`);
   }, 300_000);
 
   afterAll(async () => {
-    closing = true;
-    if (watchdog) clearInterval(watchdog);
-    await router.close();
-    await aggregator.close();
-    await producer?.disconnect().catch(() => undefined);
-    if (admin) {
+    timeline.closing = true;
+    await pipeline.close(async (admin) => {
       const mine = (await admin.listTopics().catch(() => [] as string[])).filter((t) => t.startsWith(PREFIX));
       await admin.deleteTopics({ topics: mine }).catch(() => undefined);
-      await admin.disconnect().catch(() => undefined);
-    }
-    await deleteSubjects(PREFIX);
+    });
+    await deleteSubjects(REGISTRY_URL, PREFIX);
     if (!reported) console.log([`[corrections-fault] prefix ${PREFIX}, seed ${SEED}; ended before its report. Timeline:`, ...notes].join('\n'));
     if (passed) fs.rmSync(dir, { recursive: true, force: true });
     else console.log(`[corrections-fault] kept ${dir} (progress.log, service logs, ClickHouse data)`);
@@ -431,7 +246,7 @@ describe('usage corrections end to end: backfills, voids and amends under SIGKIL
     const history = workload.history(Date.now(), HISTORY_CLUSTERS_PER_CUSTOMER);
     await send(history);
     note(`history: ${history.sends.length} records sent (${workload.figures.outcomes.counted} counted, ${workload.figures.outcomes['beyond-limit']} beyond the limit)`);
-    await routerCaughtUp();
+    await pipeline.routerCaughtUp(300_000);
     const historySet = workload.oracle.snapshot();
     const firstTick = Date.now();
     let firstInvoices: Invoice[];
@@ -445,8 +260,7 @@ describe('usage corrections end to end: backfills, voids and amends under SIGKIL
     }
     for (const plan of plans) invoicedBefore.set(plan.customer_id, closedPeriods(plan.anchor, PRODUCT_BY_ID.get(plan.product_id)!.periodMs, firstTick));
     note(`first billing run: ${firstInvoices.length} invoices`);
-    aggregator.start();
-    await until(() => groupsJoined([USAGE_GROUP, RAW_GROUP]), 120_000, 'the aggregator to rejoin its groups', 250);
+    await pipeline.restartAggregator();
 
     // The invoices of the history equal the oracle's (the baseline the adjustments are measured from).
     const expectedFirst = plans.flatMap((plan) => invoicedBefore.get(plan.customer_id)!.map((period) => expectedInvoice(plan, period, historySet)));
@@ -468,32 +282,17 @@ describe('usage corrections end to end: backfills, voids and amends under SIGKIL
       }
       note(`stream: ${stream.records} records in ${STEPS} sends`);
     };
+    /** 0-150 ms after the aggregator's next flush that wrote corrected windows (if one comes within 30 s). */
+    const afterCorrectionFlush = async (): Promise<string> => {
+      const corrected = insertsSoFar(dataDir, 'corrected_windows').blocks;
+      const seen = await until(() => (insertsSoFar(dataDir, 'corrected_windows').blocks > corrected ? true : undefined), 30_000, 'a flush of corrections', 5).catch(() => false);
+      const delay = between(0, 150);
+      await sleep(delay);
+      return seen ? `${delay} ms after a flush wrote corrected windows` : 'no flush of corrections within 30 s';
+    };
     const killAggregator = async () => {
       for (const plan of AGGREGATOR_KILL_PLAN) {
-        const before = insertsSoFar(dataDir);
-        let moment: string;
-        if (plan === 'start-up') {
-          const delay = between(500, 4000);
-          await sleep(delay);
-          moment = `${delay} ms after start`;
-        } else if (plan === 'after-correction') {
-          const corrected = insertsSoFar(dataDir, 'corrected_windows').blocks;
-          const seen = await until(() => (insertsSoFar(dataDir, 'corrected_windows').blocks > corrected ? true : undefined), 30_000, 'a flush of corrections', 5).catch(() => false);
-          const delay = between(0, 150);
-          await sleep(delay);
-          moment = seen ? `${delay} ms after a flush wrote corrected windows` : 'no flush of corrections within 30 s';
-        } else {
-          const inserted = await until(() => (insertsSoFar(dataDir).blocks > before.blocks ? true : undefined), 30_000, 'an insert', 50).catch(() => false);
-          if (!inserted) moment = 'no insert within 30 s';
-          else if (plan === 'after-insert') {
-            const delay = between(0, 1500);
-            await sleep(delay);
-            moment = `${delay} ms after its first insert`;
-          } else {
-            const writing = await until(() => (insertsSoFar(dataDir).writing ? true : undefined), 20_000, 'an insert in progress', 5).catch(() => false);
-            moment = writing ? 'while an insert into meter_usage was being written' : 'no insert in progress seen within 20 s';
-          }
-        }
+        const moment = plan === 'after-correction' ? await afterCorrectionFlush() : (await pipeline.killMoment(plan)).moment;
         const pid = aggregator.service.pid;
         await aggregator.kill('SIGKILL');
         const line = `aggregator kill ${chaos.aggregatorKills.length + 1}: SIGKILL pid ${pid} ${moment}, up ${Date.now() - aggregator.startedAt} ms; ${stream.sent}/${STEPS} sends`;
@@ -509,7 +308,7 @@ describe('usage corrections end to end: backfills, voids and amends under SIGKIL
         await until(() => (stream.sent >= at ? true : undefined), 600_000, `${at} sends`, 50);
         // While it has records to route (its transactions open), if that shows within 10 s.
         const position = await until(async () => {
-          const p = await routerPosition();
+          const p = await pipeline.routerPosition();
           return p.behind > 0 ? p : undefined;
         }, 10_000, 'records for the router', 10).catch(() => undefined);
         await sleep(between(0, 100));
@@ -527,7 +326,7 @@ describe('usage corrections end to end: backfills, voids and amends under SIGKIL
     const streamMs = Date.now() - streamStarted;
 
     // 3. Caught up: the router committed every events offset, the aggregator made everything durable.
-    await routerCaughtUp();
+    await pipeline.routerCaughtUp(300_000);
     note('router caught up');
     const warehouse = await stopAggregatorCaughtUp('stream');
     try {
@@ -744,18 +543,4 @@ function explain(difference: string, live: readonly LiveEvent[], workload: Corre
     .slice(0, 40)
     .map((l) => `    step ${l.step} ${l.send.what} ${l.send.event.event_id}@${iso(l.send.event.timestamp)} ${l.outcome}${l.send.event.correction ? ` ${l.send.event.correction.correction_id}` : ''} ${JSON.stringify(l.send.event.metadata, (_, v) => (typeof v === 'bigint' ? String(v) : v))}${liveIds.has(l.send.event.event_id) ? '' : ' (not live)'} [${meterId}]`)
     .join('\n');
-}
-
-/** Removes the schema subjects this run registered on the shared registry (best effort). */
-async function deleteSubjects(prefix: string): Promise<void> {
-  try {
-    const subjects = (await (await fetch(`${REGISTRY_URL}/subjects`, { signal: AbortSignal.timeout(5000) })).json()) as string[];
-    for (const subject of subjects.filter((s) => s.startsWith(prefix))) {
-      const url = `${REGISTRY_URL}/subjects/${encodeURIComponent(subject)}`;
-      const soft = await fetch(url, { method: 'DELETE', signal: AbortSignal.timeout(5000) });
-      if (soft.ok) await fetch(`${url}?permanent=true`, { method: 'DELETE', signal: AbortSignal.timeout(5000) });
-    }
-  } catch {
-    // The registry is shared and outlives this test; a leftover subject under a unique prefix does no harm.
-  }
 }
