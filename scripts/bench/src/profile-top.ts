@@ -139,7 +139,7 @@ export function profileMarkdown(summaries: readonly ProfileSummary[], top = 12):
 }
 
 function writeSection(parts: readonly string[], top: number): void {
-  const body = [`Written ${report.isoSeconds(new Date())} on ${report.machine()} by \`node scripts/bench/dist/profile-top.js --write …\` from V8 CPU profiles (\`node --cpu-prof\`, the \`--profile DIR\` of the benchmarks). Self time per origin (a package, a workspace of this repository, Node's own modules, or V8's idle, garbage collector and native frames) and per function, as shares of the thread's wall time; idle is time the thread waited.`, ''];
+  const body = [`Written ${report.isoSeconds(new Date())} on ${report.machine()} by \`node scripts/bench/dist/profile-top.js --write …\` from V8 CPU profiles (\`node --cpu-prof\`, the \`--profile DIR\` of the benchmarks). Self time per origin (a package, a workspace of this repository, Node's own modules, or V8's idle, garbage collector and native frames) and per function, as shares of the thread's wall time; idle is time the thread waited. In the standalone process the main thread runs the gateway, the aggregator and billing, worker thread 1 the meter-router.`, ''];
   for (const part of parts) {
     const at = part.lastIndexOf('=');
     if (at < 0) throw new Error(`--write takes "LABEL=DIR", got ${part}`);
