@@ -6,13 +6,11 @@ import { ChildService } from '../support/child-service';
 import { eventually, getJson, newAdminKey, REPO_ROOT, testConfig } from '../support/pipeline';
 
 // Fast recovery: the standalone process is killed with SIGKILL while four clients ingest, and started
-// again at once. The first request accepted after the kill must come within RECOVERY_BOUND_MS: the
-// gateway no longer waits for the consumer groups, which need up to their 10 s session timeout to drop
-// the killed process's members (the old start answered after 10-13 s). Clients resend a batch until it
-// is accepted, so afterwards every event sent is counted exactly once.
-
-/** A generous functional bound (docs/benchmarks.md has the figure measured over several kills). */
-const RECOVERY_BOUND_MS = 6000;
+// again at once. The test measures and prints the time to the first request accepted after the kill
+// (the gateway no longer waits for the consumer groups, which need up to their 10 s session timeout to
+// drop the killed process's members; the old start answered after 10-13 s); the figure over several
+// kills is scripts/bench-recovery.js's, in docs/benchmarks.md: no assertion here rests on wall time.
+// Clients resend a batch until it is accepted, so afterwards every event sent is counted exactly once.
 const CLIENTS = 4;
 const BATCH = 25;
 const LOAD_BEFORE_KILL_MS = 3000;
@@ -105,7 +103,6 @@ describe('standalone SIGKILL under ingest load', () => {
         `${acceptedBeforeKill} batches accepted before the kill, ${sent} events in all; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
     );
     expect(acceptedBeforeKill).toBeGreaterThan(0);
-    expect(recoveryMs).toBeLessThanOrEqual(RECOVERY_BOUND_MS);
 
     // Every event sent was accepted (resent until it was), and counts exactly once.
     const start = new Date(started - 60000).toISOString();

@@ -1,6 +1,9 @@
 import { type EventReader, type Logger } from '@meterstream/common';
 import { eventKey, type UsageEvent } from '@meterstream/domain';
 
+/** Events one lookup asks about at most (requests of up to 1,000 events are never split). */
+const LOOKUP_MAX_EVENTS = 10_000;
+
 /**
  * Which events were accepted before, for Dodo's idempotent ingest ("an event_id seen before is ignored
  * and not counted in ingested_count"). An event is identified by (customer_id, event_id), as the router
@@ -14,9 +17,6 @@ import { eventKey, type UsageEvent } from '@meterstream/domain';
  * (up to LOOKUP_MAX_EVENTS events), so concurrent requests cost one query, not one each; the embedded
  * engine runs a process's queries one after the other anyway (docs/benchmarks.md).
  */
-/** Events one lookup asks about at most (requests of up to 1,000 events are never split). */
-const LOOKUP_MAX_EVENTS = 10_000;
-
 export class SeenEvents {
   /** eventKey of the events remembered. */
   private readonly recent = new Set<string>();

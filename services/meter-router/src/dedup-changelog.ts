@@ -26,10 +26,17 @@ export function chunkRecord(partition: number, lastOffset: string, routed: Reado
   return { partition, key: CHUNK_KEY_PREFIX + lastOffset, value: JSON.stringify([...routed]), headers: DEDUP_CHUNK_HEADERS };
 }
 
-/** Bytes a key adds to its chunk record's value (quotes, comma, brackets and a 13-digit time; JSON
- *  escapes of unusual characters aside). */
+/** Printable ASCII that JSON writes as it is (no quote, no backslash). */
+const PLAIN_JSON_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * At least the bytes a key adds to its chunk record's value: the key as JSON text in UTF-8, plus
+ * brackets, commas and a time of up to 14 digits. Exact for any key (control characters become
+ * `\u00XX`, others take up to 3 bytes), so that the transaction's byte cap also bounds the chunk record
+ * under the broker's max.message.bytes whatever a direct producer put in its ids.
+ */
 export function chunkEntryBytes(key: string): number {
-  return key.length + 20;
+  return (PLAIN_JSON_TEXT.test(key) ? key.length + 2 : Buffer.byteLength(JSON.stringify(key))) + 18;
 }
 
 /**
