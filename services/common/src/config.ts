@@ -59,8 +59,6 @@ export interface MeterstreamConfig {
     /** fetch.max.wait.ms of the router's consumer: what fetchMinBytes may add to an event's way at low
      *  rates, and how often an idle router asks. */
     fetchMaxWaitMs: number;
-    /** `events` partitions the router routes at the same time (each in its own transaction). */
-    partitionsConcurrently: number;
   };
   /**
    * BACKFILL_MAX_AGE_DAYS: how old an event may be and still count (POST /events/backfill, direct
@@ -215,7 +213,6 @@ export function loadConfig(env: Env = process.env): MeterstreamConfig {
       dedupWindowMinutes,
       fetchMinBytes: int(env, 'ROUTER_FETCH_MIN_BYTES', 262144, 1, 64 * 1024 * 1024),
       fetchMaxWaitMs: int(env, 'ROUTER_FETCH_MAX_WAIT_MS', 500, 0, 5000),
-      partitionsConcurrently: int(env, 'ROUTER_PARTITIONS_CONCURRENTLY', 1, 1, 1024),
     },
     backfill: { maxAgeDays: int(env, 'BACKFILL_MAX_AGE_DAYS', 35, 1, 3660) },
     health: {

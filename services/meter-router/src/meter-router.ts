@@ -88,7 +88,6 @@ export class MeterRouter {
     await this.consumer.start([topics.events], {
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: config.router.partitionsConcurrently,
       eachBatch: (payload) => this.routeBatch(payload),
     });
   }

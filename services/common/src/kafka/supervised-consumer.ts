@@ -4,6 +4,16 @@ import type { Logger } from '../logger';
 const MAX_RESTART_DELAY_MS = 30_000;
 
 /**
+ * How long the broker may hold a fetch that finds nothing new (fetch.max.wait.ms), for the aggregator's
+ * sinks and the catalog (the router has its own: ROUTER_FETCH_MAX_WAIT_MS with ROUTER_FETCH_MIN_BYTES).
+ * A fetch returns as soon as a record arrives (min bytes 1), so this costs no latency under traffic; it
+ * bounds how often an idle consumer asks: once a second per consumer, instead of 4 to 10 times (each
+ * fetch of the usage sink names every partition of every meter topic: with 100 meters, 300 partitions
+ * to encode and decode).
+ */
+export const IDLE_FETCH_WAIT_MS = 1000;
+
+/**
  * A kafkajs consumer that keeps consuming until it is stopped, and never restarts after that.
  *
  * kafkajs restarts a crashed consumer only when the crash's cause is retriable. Some failures a broker
@@ -12,14 +22,6 @@ const MAX_RESTART_DELAY_MS = 30_000;
  * consumed by nobody. This one restarts after any crash, waiting longer after each failed attempt
  * (from `restartDelayMs` up to 30 s); a successful group join resets the wait.
  */
-/**
- * How long the broker may hold a fetch that finds nothing new (fetch.max.wait.ms). A fetch returns as
- * soon as a record arrives (min bytes 1), so this costs no latency under traffic; it bounds how often an
- * idle consumer asks: once a second per consumer, instead of 4 to 10 times (each fetch of the usage sink
- * names every partition of every meter topic: with 100 meters, 300 partitions to encode and decode).
- */
-export const IDLE_FETCH_WAIT_MS = 1000;
-
 export class SupervisedConsumer {
   readonly consumer: Consumer;
   private stopping = false;
